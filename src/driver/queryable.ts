@@ -1,0 +1,36 @@
+/**
+ * The one thing pg-access needs from a database client: run SQL with
+ * positional parameters and return rows. A `pg` Client or Pool fits as is;
+ * PGlite does too; see the adapters for postgres.js.
+ *
+ * Statements pg-access sends are single statements; multi-statement strings
+ * are never required of a client.
+ */
+export interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<{ rows: any[] }>;
+}
+
+/** A pool hands out dedicated connections; transactions need one. */
+export interface PoolLike extends Queryable {
+  connect(): Promise<Queryable & { release(err?: unknown): void }>;
+}
+
+export function isPoolLike(db: Queryable): db is PoolLike {
+  return typeof (db as Partial<PoolLike>).connect === 'function' && typeof (db as { totalCount?: unknown }).totalCount === 'number';
+}
+
+/** A session: one connection, released when done. A plain client is used as is and not closed. */
+export async function withSession<T>(db: Queryable, fn: (session: Queryable) => Promise<T>): Promise<T> {
+  if (!isPoolLike(db)) return fn(db);
+  const client = await db.connect();
+  try {
+    return await fn(client);
+  } finally {
+    client.release();
+  }
+}
+
+/** postgres.js: `fromPostgresJs(sql)` wraps its tagged-template client into a Queryable. */
+export function fromPostgresJs(sql: { unsafe(query: string, params?: unknown[]): Promise<unknown> }): Queryable {
+  return { query: async (text, params) => ({ rows: [...((await sql.unsafe(text, params ?? [])) as unknown[])] }) };
+}

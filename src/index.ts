@@ -1,0 +1,22 @@
+export { defineAccess, grant, policy, schema, table } from './declare/builders.js';
+export type {
+  AccessDeclaration,
+  AccessInput,
+  ExpressionInput,
+  GrantDeclaration,
+  GrantOptions,
+  PolicyDeclaration,
+  PolicyOptions,
+  SchemaDeclaration,
+  TableDeclaration,
+  TableOptions,
+} from './declare/declarations.js';
+export { plan, type Plan, type PlannedOperation, type PlanOptions, type PlanStats } from './plan/plan.js';
+export { apply, type ApplyOptions, type ApplyResult } from './plan/apply.js';
+export { check, type CheckResult } from './plan/check.js';
+export { fromPostgresJs, type Queryable } from './driver/queryable.js';
+export { connectUrl } from './driver/connect.js';
+export { PgAccessError } from './errors.js';
+export { quoteIdent, quoteLiteral } from './render/sql/quote.js';
+export type * from './model/index.js';
+export type { Op } from './ops/op.js';

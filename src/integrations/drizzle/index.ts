@@ -1,0 +1,1 @@
+export { drizzleTableFacts, isDrizzleTable, renderDrizzleSql } from './drizzle-table.js';

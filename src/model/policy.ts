@@ -1,0 +1,33 @@
+import type { Grantee } from './grantee.js';
+
+export const POLICY_COMMANDS = ['ALL', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'] as const;
+export type PolicyCommand = (typeof POLICY_COMMANDS)[number];
+
+/**
+ * One row-level-security policy, in the canonical form both the declaration
+ * and the catalogs produce: expressions as PostgreSQL deparses them
+ * (pg_get_expr), roles as a sorted set with PUBLIC as 'public'.
+ */
+export interface Policy {
+  readonly schema: string;
+  readonly table: string;
+  readonly name: string;
+  readonly command: PolicyCommand;
+  readonly permissive: boolean;
+  /** Sorted, de-duplicated. PostgreSQL stores an empty TO list as {PUBLIC}. */
+  readonly roles: readonly Grantee[];
+  readonly using: string | null;
+  readonly withCheck: string | null;
+}
+
+export function policyKey(p: Pick<Policy, 'schema' | 'table' | 'name'>): string {
+  return JSON.stringify([p.schema, p.table, p.name]);
+}
+
+/** Which clauses a command accepts (CREATE POLICY rejects the others). */
+export function commandAllowsUsing(command: PolicyCommand): boolean {
+  return command !== 'INSERT';
+}
+export function commandAllowsWithCheck(command: PolicyCommand): boolean {
+  return command !== 'SELECT' && command !== 'DELETE';
+}

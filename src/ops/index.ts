@@ -1,0 +1,6 @@
+export * from './create-schema.op.js';
+export * from './grant.op.js';
+export * from './inverse.js';
+export * from './op.js';
+export * from './policy.op.js';
+export * from './set-rls.op.js';

@@ -1,0 +1,42 @@
+import { createSchema, dropSchema } from './create-schema.op.js';
+import { grant, revoke } from './grant.op.js';
+import type { Op, OpKind, OpOfKind } from './op.js';
+import { changePolicy, createPolicy, dropPolicy } from './policy.op.js';
+import { setRls } from './set-rls.op.js';
+
+const inverters: { [K in OpKind]: (op: OpOfKind<K>) => Op } = {
+  'create-schema': (op) => dropSchema(op.schema),
+  'drop-schema': (op) => createSchema(op.schema),
+  'set-rls': (op) => setRls(op.schema, op.table, op.flag, !op.value),
+  'create-policy': (op) => dropPolicy(op.policy),
+  'drop-policy': (op) => createPolicy(op.policy),
+  // The inverse of an in-place ALTER may itself need a recreate (e.g. the
+  // change added a WITH CHECK clause, which ALTER POLICY cannot take away).
+  'alter-policy': (op) => changePolicy(op.to, op.from),
+  'replace-policy': (op) => changePolicy(op.to, op.from),
+  grant: (op) =>
+    op.hadWithoutGrantOption
+      ? revoke({ target: op.target, grantee: op.grantee, privileges: op.privileges, grantOptionOnly: true, wasGrantable: true })
+      : revoke({
+          target: op.target,
+          grantee: op.grantee,
+          privileges: op.privileges,
+          grantOptionOnly: false,
+          wasGrantable: op.withGrantOption,
+        }),
+  revoke: (op) =>
+    op.grantOptionOnly
+      ? grant({ target: op.target, grantee: op.grantee, privileges: op.privileges, withGrantOption: true, hadWithoutGrantOption: true })
+      : grant({
+          target: op.target,
+          grantee: op.grantee,
+          privileges: op.privileges,
+          withGrantOption: op.wasGrantable,
+          hadWithoutGrantOption: false,
+        }),
+};
+
+/** The operation that undoes `op`, computed from the old state the op carries (no database needed). */
+export function inverseOf(op: Op): Op {
+  return (inverters[op.kind] as (o: Op) => Op)(op);
+}

@@ -1,0 +1,19 @@
+import type { CreateSchemaOp, DropSchemaOp } from './create-schema.op.js';
+import type { GrantOp, RevokeOp } from './grant.op.js';
+import type { AlterPolicyOp, CreatePolicyOp, DropPolicyOp, ReplacePolicyOp } from './policy.op.js';
+import type { SetRlsOp } from './set-rls.op.js';
+
+/** Every operation pg-access can emit. Adding a kind breaks the exhaustive maps until it can be inverted, ordered and rendered. */
+export type Op =
+  | CreateSchemaOp
+  | DropSchemaOp
+  | SetRlsOp
+  | CreatePolicyOp
+  | DropPolicyOp
+  | AlterPolicyOp
+  | ReplacePolicyOp
+  | GrantOp
+  | RevokeOp;
+
+export type OpKind = Op['kind'];
+export type OpOfKind<K extends OpKind> = Extract<Op, { kind: K }>;

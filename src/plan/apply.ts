@@ -1,0 +1,66 @@
+import type { AccessDeclaration } from '../declare/declarations.js';
+import { withSession, type Queryable } from '../driver/queryable.js';
+import { PgAccessError } from '../errors.js';
+import { plan, type Plan } from './plan.js';
+
+/**
+ * A fixed key for pg_advisory_xact_lock: two pg-access runs against the same
+ * database serialize, and the second plans against what the first committed.
+ * (Advisory locks are per database, so other databases are unaffected.)
+ */
+export const ADVISORY_LOCK_KEY = 7_261_723_456_123_001n;
+
+export interface ApplyOptions {
+  /** How long to wait for each table lock, in milliseconds. Default 5000. */
+  readonly lockTimeoutMs?: number;
+  /** How long to wait for another pg-access run to finish, in milliseconds. Default 60000. */
+  readonly runLockTimeoutMs?: number;
+}
+
+export interface ApplyResult {
+  /** What was executed (empty when the database already matched). */
+  readonly plan: Plan;
+}
+
+/**
+ * Plans and applies in one transaction: takes the advisory lock, reads the
+ * catalogs under it, executes every statement, commits. Any failure rolls
+ * back everything; the error names the statement.
+ */
+export async function apply(db: Queryable, declaration: AccessDeclaration, options: ApplyOptions = {}): Promise<ApplyResult> {
+  return withSession(db, async (session) => {
+    await session.query('BEGIN');
+    try {
+      await session.query(`SELECT set_config('lock_timeout', $1, true)`, [`${options.runLockTimeoutMs ?? 60000}ms`]);
+      try {
+        await session.query('SELECT pg_advisory_xact_lock($1::bigint)', [ADVISORY_LOCK_KEY.toString()]);
+      } catch (cause) {
+        throw lockError(cause, 'Another pg-access run holds the apply lock on this database and did not finish in time; retry when it is done.');
+      }
+      await session.query(`SELECT set_config('lock_timeout', $1, true)`, [`${options.lockTimeoutMs ?? 5000}ms`]);
+      const planned = await plan(session, declaration, { inTransaction: true, lockTimeoutMs: options.lockTimeoutMs ?? 5000 });
+      for (const statement of planned.up) {
+        try {
+          await session.query(statement);
+        } catch (cause) {
+          throw statementError(statement, cause);
+        }
+      }
+      await session.query('COMMIT');
+      return { plan: planned };
+    } catch (error) {
+      await session.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+function statementError(statement: string, cause: unknown): PgAccessError {
+  const e = cause as { code?: string; message?: string };
+  if (e.code === '55P03') return new PgAccessError('LOCK_TIMEOUT', `Timed out waiting for a lock (${e.message}) while running:\n  ${statement}\nAnother session holds the table; nothing was changed. Retry, or raise --lock-timeout.`);
+  return new PgAccessError('APPLY_FAILED', `PostgreSQL refused a statement: ${e.message ?? String(cause)}\n  ${statement}\nThe transaction was rolled back; nothing was changed.`);
+}
+
+function lockError(cause: unknown, message: string): PgAccessError | unknown {
+  return (cause as { code?: string }).code === '55P03' ? new PgAccessError('LOCK_TIMEOUT', message) : cause;
+}

@@ -1,0 +1,92 @@
+import { collectDeclaration } from '../declare/collect-declaration.js';
+import type { AccessDeclaration } from '../declare/declarations.js';
+import { resolveDesired } from '../declare/resolve-desired.js';
+import { diffAccess } from '../diff/diff-access.js';
+import type { Queryable } from '../driver/queryable.js';
+import { catalogToState } from '../introspect/catalog-to-state.js';
+import type { ServerFacts } from '../introspect/catalog-snapshot.js';
+import { normalizeExpressions } from '../introspect/normalize-expressions.js';
+import { readCatalog } from '../introspect/read-catalog.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { Policy } from '../model/policy.js';
+import { inverseOf } from '../ops/inverse.js';
+import type { Op } from '../ops/op.js';
+import { describeOp } from '../render/describe-op.js';
+import { renderOp } from '../render/sql/render-op.js';
+import { orderOperations } from './order-operations.js';
+
+export interface PlannedOperation {
+  readonly op: Op;
+  readonly description: string;
+  /** Statements without trailing semicolons. */
+  readonly sql: readonly string[];
+  readonly inverse: Op;
+  readonly inverseSql: readonly string[];
+}
+
+export interface Plan {
+  /** In execution order. */
+  readonly operations: readonly PlannedOperation[];
+  /** The downgrade: inverses of `operations`, in their own safe order. */
+  readonly downOperations: readonly PlannedOperation[];
+  readonly up: readonly string[];
+  readonly down: readonly string[];
+  readonly isEmpty: boolean;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly server: ServerFacts;
+  readonly stats: PlanStats;
+}
+
+export interface PlanStats {
+  readonly roundTrips: number;
+  readonly tables: number;
+  readonly policies: number;
+  readonly milliseconds: { readonly declaration: number; readonly introspection: number; readonly normalization: number; readonly diff: number };
+}
+
+export interface PlanOptions {
+  /** Set by apply: the caller holds a transaction, so normalization uses a savepoint. */
+  readonly inTransaction?: boolean;
+  readonly lockTimeoutMs?: number;
+}
+
+/** Reads the database, compares it with the declaration and returns the operations that would make them equal. Changes nothing. */
+export async function plan(db: Queryable, declaration: AccessDeclaration, options: PlanOptions = {}): Promise<Plan> {
+  const t0 = performance.now();
+  const collected = await collectDeclaration(declaration);
+  const t1 = performance.now();
+  const schemas = [...new Set([...collected.tables.map((t) => t.schema), ...collected.schemas.map((s) => s.name)])];
+  const catalog = await readCatalog(db, { tables: collected.tables, schemas, roles: collected.roles });
+  const t2 = performance.now();
+  const resolved = resolveDesired(collected, catalog);
+  const normalized = await normalizeExpressions(db, resolved.desired.policies.map((p) => ({ ...p, policyName: p.name })), {
+    inTransaction: options.inTransaction ?? false,
+    lockTimeoutMs: options.lockTimeoutMs ?? 5000,
+  });
+  const policies: Policy[] = resolved.desired.policies.map((p, i) => ({ ...p, using: normalized[i]!.using, withCheck: normalized[i]!.withCheck }));
+  const t3 = performance.now();
+  const ops = diffAccess({ ...resolved.desired, policies }, catalogToState(catalog), resolved.scope);
+  const operations = orderOperations(ops).map(plannedOperation);
+  const downOperations = orderOperations(operations.map((o) => o.inverse)).map(plannedOperation);
+  const t4 = performance.now();
+  return {
+    operations,
+    downOperations,
+    up: operations.flatMap((o) => o.sql),
+    down: downOperations.flatMap((o) => o.sql),
+    isEmpty: operations.length === 0,
+    diagnostics: resolved.diagnostics,
+    server: catalog.server,
+    stats: {
+      roundTrips: catalog.roundTrips + (policies.length > 0 ? 5 : 0),
+      tables: collected.tables.length,
+      policies: policies.length,
+      milliseconds: { declaration: t1 - t0, introspection: t2 - t1, normalization: t3 - t2, diff: t4 - t3 },
+    },
+  };
+}
+
+function plannedOperation(op: Op): PlannedOperation {
+  const inverse = inverseOf(op);
+  return { op, description: describeOp(op), sql: renderOp(op), inverse, inverseSql: renderOp(inverse) };
+}

@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { type GrantTarget } from '../../model/grant.js';
+import type { Policy } from '../../model/policy.js';
+import type { GrantOp, RevokeOp } from '../../ops/grant.op.js';
+import type { Op, OpKind, OpOfKind } from '../../ops/op.js';
+import { renderGrantee } from './grantee.js';
+import { quoteIdent, quoteQualified } from './quote.js';
+
+function onTable(p: Pick<Policy, 'schema' | 'table'>): string {
+  return quoteQualified(p.schema, p.table);
+}
+
+function renderRoles(roles: readonly string[]): string {
+  return roles.map(renderGrantee).join(', ');
+}
+
+// The expression text is PostgreSQL's own deparse (pg_get_expr), so it is a
+// single, complete expression; the newline keeps a trailing `--` comment in a
+// declared expression from swallowing the closing parenthesis.
+function clause(keyword: 'USING' | 'WITH CHECK', expression: string): string {
+  return expression.includes('--') ? `${keyword} (${expression}\n)` : `${keyword} (${expression})`;
+}
+
+export function renderCreatePolicy(p: Policy, name = p.name): string {
+  const parts = [
+    `CREATE POLICY ${quoteIdent(name)} ON ${onTable(p)}`,
+    `AS ${p.permissive ? 'PERMISSIVE' : 'RESTRICTIVE'}`,
+    `FOR ${p.command}`,
+    `TO ${renderRoles(p.roles)}`,
+  ];
+  if (p.using !== null) parts.push(clause('USING', p.using));
+  if (p.withCheck !== null) parts.push(clause('WITH CHECK', p.withCheck));
+  return parts.join(' ');
+}
+
+function renderDropPolicy(p: Policy): string {
+  return `DROP POLICY ${quoteIdent(p.name)} ON ${onTable(p)}`;
+}
+
+function renderAlterPolicy(from: Policy, to: Policy): string {
+  const parts = [`ALTER POLICY ${quoteIdent(to.name)} ON ${onTable(to)}`];
+  if (from.roles.join('\0') !== to.roles.join('\0')) parts.push(`TO ${renderRoles(to.roles)}`);
+  if (to.using !== null && to.using !== from.using) parts.push(clause('USING', to.using));
+  if (to.withCheck !== null && to.withCheck !== from.withCheck) parts.push(clause('WITH CHECK', to.withCheck));
+  return parts.join(' ');
+}
+
+/** A name no declared policy uses, for the restrictive swap below. Deterministic so output is reproducible. */
+export function temporaryPolicyName(p: Policy): string {
+  return `pg_access_swap_${createHash('sha256').update(p.name).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * DROP + CREATE, ordered so the table is never more open than both the old and
+ * the new state even when a migration runner does not wrap the file in a
+ * transaction: dropping a PERMISSIVE policy only narrows access, so it goes
+ * first; dropping a RESTRICTIVE one widens it, so the new policy is created
+ * first under a temporary name, the old one dropped, and the new one renamed.
+ */
+function renderReplacePolicy(from: Policy, to: Policy): string[] {
+  if (from.permissive) return [renderDropPolicy(from), renderCreatePolicy(to)];
+  const temporary = temporaryPolicyName(to);
+  return [
+    renderCreatePolicy(to, temporary),
+    renderDropPolicy(from),
+    `ALTER POLICY ${quoteIdent(temporary)} ON ${onTable(to)} RENAME TO ${quoteIdent(to.name)}`,
+  ];
+}
+
+export function renderTarget(target: GrantTarget): string {
+  switch (target.kind) {
+    case 'schema':
+      return `SCHEMA ${quoteIdent(target.name)}`;
+    case 'table':
+      return `TABLE ${quoteQualified(target.schema, target.name)}`;
+    case 'sequence':
+      return `SEQUENCE ${quoteQualified(target.schema, target.name)}`;
+  }
+}
+
+function renderGrant(op: GrantOp): string {
+  const option = op.withGrantOption ? ' WITH GRANT OPTION' : '';
+  return `GRANT ${op.privileges.join(', ')} ON ${renderTarget(op.target)} TO ${renderGrantee(op.grantee)}${option}`;
+}
+
+function renderRevoke(op: RevokeOp): string {
+  const option = op.grantOptionOnly ? 'GRANT OPTION FOR ' : '';
+  return `REVOKE ${option}${op.privileges.join(', ')} ON ${renderTarget(op.target)} FROM ${renderGrantee(op.grantee)}`;
+}
+
+const renderers: { [K in OpKind]: (op: OpOfKind<K>) => string[] } = {
+  'create-schema': (op) => [`CREATE SCHEMA ${quoteIdent(op.schema)}`],
+  'drop-schema': (op) => [`DROP SCHEMA ${quoteIdent(op.schema)}`],
+  'set-rls': (op) => {
+    const table = quoteQualified(op.schema, op.table);
+    const action =
+      op.flag === 'enabled'
+        ? `${op.value ? 'ENABLE' : 'DISABLE'} ROW LEVEL SECURITY`
+        : `${op.value ? 'FORCE' : 'NO FORCE'} ROW LEVEL SECURITY`;
+    return [`ALTER TABLE ${table} ${action}`];
+  },
+  'create-policy': (op) => [renderCreatePolicy(op.policy)],
+  'drop-policy': (op) => [renderDropPolicy(op.policy)],
+  'alter-policy': (op) => [renderAlterPolicy(op.from, op.to)],
+  'replace-policy': (op) => renderReplacePolicy(op.from, op.to),
+  grant: (op) => [renderGrant(op)],
+  revoke: (op) => [renderRevoke(op)],
+};
+
+/** The SQL statements (without trailing semicolons) that carry out one operation. */
+export function renderOp(op: Op): string[] {
+  return (renderers[op.kind] as (o: Op) => string[])(op);
+}
