@@ -51,14 +51,14 @@ export interface CatalogRequest {
 
 /** Reads everything a plan needs in six queries, whatever the number of tables. */
 export async function readCatalog(db: Queryable, request: CatalogRequest): Promise<CatalogSnapshot> {
-  const [serverRows, roleRows, schemaRows, tableRows] = await Promise.all([
-    db.query(SERVER_SQL),
-    db.query(ROLES_SQL, [[...request.roles]]),
-    db.query(SCHEMAS_SQL, [[...request.schemas]]),
-    db.query(TABLES_SQL, [request.tables.map((t) => t.schema), request.tables.map((t) => t.name)]),
-  ]);
+  // Sequential on purpose: a single connection runs one query at a time.
+  const serverRows = await db.query(SERVER_SQL);
+  const roleRows = await db.query(ROLES_SQL, [[...request.roles]]);
+  const schemaRows = await db.query(SCHEMAS_SQL, [[...request.schemas]]);
+  const tableRows = await db.query(TABLES_SQL, [request.tables.map((t) => t.schema), request.tables.map((t) => t.name)]);
   const oids = tableRows.rows.map((r) => r.oid as string);
-  const [sequenceRows, policyRows] = await Promise.all([db.query(SEQUENCES_SQL, [oids]), db.query(POLICIES_SQL, [oids])]);
+  const sequenceRows = await db.query(SEQUENCES_SQL, [oids]);
+  const policyRows = await db.query(POLICIES_SQL, [oids]);
 
   const server = serverRows.rows[0]!;
   const sequencesByTable = new Map<string, CatalogTable['sequences'][number][]>();
