@@ -111,14 +111,18 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
     }
   }
   // Table privileges are useless without USAGE on the schema: every grantee
-  // of a table gets it, unless the schema already lets everyone in through a
-  // declared PUBLIC grant.
+  // of a table gets it, unless everyone already has it through PUBLIC (as on
+  // the `public` schema by default) and the declaration keeps it that way.
+  const publicManaged = collected.roles.includes('public') || grants.some((g) => g.grantee === 'public');
   for (const [schemaName, grantees] of usageBySchema) {
     const owner = catalog.schemas.get(schemaName)?.owner;
+    const declaredUsage = new Set(grants.filter((g) => g.target.kind === 'schema' && g.target.name === schemaName && g.privilege === 'USAGE').map((g) => g.grantee));
+    const publicHasUsage = publicManaged
+      ? declaredUsage.has('public') || grantees.has('public')
+      : (catalog.schemas.get(schemaName)?.acl ?? []).some((e) => e.grantee === 'public' && e.privilege === 'USAGE');
     for (const grantee of grantees) {
-      if (grantee === owner) continue;
-      const explicit = grants.some((g) => g.target.kind === 'schema' && g.target.name === schemaName && g.grantee === grantee && g.privilege === 'USAGE');
-      if (!explicit) grants.push({ target: { kind: 'schema', name: schemaName }, grantee, privilege: 'USAGE', grantable: false });
+      if (grantee === owner || declaredUsage.has(grantee) || (publicHasUsage && grantee !== 'public')) continue;
+      grants.push({ target: { kind: 'schema', name: schemaName }, grantee, privilege: 'USAGE', grantable: false });
     }
   }
 
@@ -135,7 +139,8 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
     scope: {
       tables: collected.tables.map((t) => ({ schema: t.schema, name: t.name })),
       sequences,
-      schemas: [...scopeSchemas].sort(compareText),
+      schemas: [...declaredSchemas].sort(compareText),
+      grantOnlySchemas: [...scopeSchemas].filter((s) => !declaredSchemas.has(s)).sort(compareText),
       grantees: [...managedGrantees].sort(compareText),
     },
     diagnostics,

@@ -28,11 +28,12 @@ export function diffGrants(desired: readonly Grant[], actual: readonly Grant[], 
       changes.push({ ...want, change: { action: 'grant', withGrantOption: want.grantable, hadWithoutGrantOption: false } });
     } else if (want.grantable && !have.grantable) {
       changes.push({ ...want, change: { action: 'grant', withGrantOption: true, hadWithoutGrantOption: true } });
-    } else if (!want.grantable && have.grantable) {
+    } else if (!want.grantable && have.grantable && !isGrantOnly(want.target, scopeIndex)) {
       changes.push({ ...want, change: { action: 'revoke', grantOptionOnly: true, wasGrantable: true } });
     }
   }
   for (const stale of relevantActual.values()) {
+    if (isGrantOnly(stale.target, scopeIndex)) continue;
     changes.push({ ...stale, change: { action: 'revoke', grantOptionOnly: false, wasGrantable: stale.grantable } });
   }
 
@@ -54,6 +55,7 @@ export function diffGrants(desired: readonly Grant[], actual: readonly Grant[], 
 interface ScopeIndex {
   grantees: Set<string>;
   schemas: Set<string>;
+  grantOnlySchemas: Set<string>;
   tables: Set<string>;
   sequences: Set<string>;
 }
@@ -62,6 +64,7 @@ function indexScope(scope: Scope): ScopeIndex {
   return {
     grantees: new Set(scope.grantees),
     schemas: new Set(scope.schemas),
+    grantOnlySchemas: new Set(scope.grantOnlySchemas),
     tables: new Set(scope.tables.map(qualifiedKey)),
     sequences: new Set(scope.sequences.map(qualifiedKey)),
   };
@@ -69,14 +72,19 @@ function indexScope(scope: Scope): ScopeIndex {
 
 /**
  * Whether an ACL entry is pg-access's business: the object is in scope and the
- * grantee is a managed one. For owned sequences only USAGE is managed (the
+ * grantee is a managed one. On schemas only declared ones are fully managed
+ * (see Scope.grantOnlySchemas). For owned sequences only USAGE is managed (the
  * privilege an INSERT into a serial column needs); other sequence privileges
  * are left as they are.
  */
 function inScopeFast(g: Grant, s: ScopeIndex): boolean {
   if (!s.grantees.has(g.grantee)) return false;
   const t = g.target;
-  if (t.kind === 'schema') return s.schemas.has(t.name);
+  if (t.kind === 'schema') return s.schemas.has(t.name) || s.grantOnlySchemas.has(t.name);
   if (t.kind === 'table') return s.tables.has(qualifiedKey(t));
   return g.privilege === 'USAGE' && s.sequences.has(qualifiedKey(t));
+}
+
+function isGrantOnly(target: GrantTarget, s: ScopeIndex): boolean {
+  return target.kind === 'schema' && !s.schemas.has(target.name);
 }

@@ -25,8 +25,14 @@ export interface Scope {
   readonly tables: readonly QualifiedName[];
   /** Sequences owned by declared tables (serial/identity): USAGE for managed grantees. */
   readonly sequences: readonly QualifiedName[];
-  /** Schemas of declared tables plus declared schemas: USAGE/CREATE for managed grantees. */
+  /** Declared schemas: their whole ACL for managed grantees (USAGE, CREATE). */
   readonly schemas: readonly string[];
+  /**
+   * Schemas of declared tables that are not declared themselves: the USAGE a
+   * table grant implies is added when missing, but nothing is ever revoked
+   * there (the user said nothing about those schemas' ACLs).
+   */
+  readonly grantOnlySchemas: readonly string[];
   /** Grantees whose grants on in-scope objects are managed ('public' when PUBLIC is). */
   readonly grantees: readonly string[];
 }
