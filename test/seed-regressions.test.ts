@@ -14,7 +14,7 @@ let roles: Awaited<ReturnType<typeof createRoles<'seed_app' | 'seed_ro'>>>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  roles = await createRoles(db, 'seed_app', 'seed_ro');
+  roles = await createRoles('seed_app', 'seed_ro');
 });
 afterAll(async () => {
   await db?.close();

@@ -1,18 +1,32 @@
-import { quoteIdent, uniqueName, type TestDatabase } from './database.js';
+import pg from 'pg';
+import { adminUrl, quoteIdent, uniqueName } from './database.js';
 
-/** Creates cluster-unique roles for one test file; `drop()` removes them after the databases are gone. */
-export async function createRoles<K extends string>(db: TestDatabase, ...prefixes: K[]): Promise<Record<K, string> & { drop(): Promise<void> }> {
+/**
+ * Creates cluster-unique roles for one test file. Roles are cluster-wide and
+ * outlive a test database, so `drop()` runs after the databases are dropped,
+ * on its own connection.
+ */
+export async function createRoles<K extends string>(...prefixes: K[]): Promise<Record<K, string> & { drop(): Promise<void> }> {
   const names = {} as Record<K, string>;
-  for (const prefix of prefixes) {
-    names[prefix] = uniqueName(prefix);
-    await db.admin.query(`CREATE ROLE ${quoteIdent(names[prefix])} NOLOGIN`);
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    for (const prefix of prefixes) {
+      names[prefix] = uniqueName(prefix);
+      await admin.query(`CREATE ROLE ${quoteIdent(names[prefix])} NOLOGIN`);
+    }
+  } finally {
+    await admin.end();
   }
-  const admin = db.admin;
   const created = Object.values(names) as string[];
   return Object.assign(names, {
     async drop() {
-      for (const name of created) {
-        await admin.query(`DROP ROLE IF EXISTS ${quoteIdent(name)}`).catch(() => undefined);
+      const client = new pg.Client({ connectionString: adminUrl() });
+      await client.connect();
+      try {
+        for (const name of created) await client.query(`DROP ROLE IF EXISTS ${quoteIdent(name)}`);
+      } finally {
+        await client.end();
       }
     },
   });
