@@ -3,6 +3,10 @@
  * so tests never check pg-access against itself: policies from the
  * pg_policies view, RLS flags, and every ACL (schemas, tables, sequences) of
  * the user schemas, exploded and sorted (test databases use the C collation).
+ *
+ * A NULL ACL is read as the defaults it stands for (acldefault): PostgreSQL
+ * never turns an ACL back into NULL, so after GRANT + REVOKE the owner's
+ * implicit privileges are written out; both mean exactly the same access.
  */
 import type pg from 'pg';
 
@@ -31,11 +35,11 @@ WITH user_schemas AS (
 SELECT json_build_object(
   'schemas', COALESCE((SELECT json_agg(json_build_object('name', s.nspname, 'acl', ARRAY(
       SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END || ':' || a.privilege_type || CASE WHEN a.is_grantable THEN '*' ELSE '' END
-      FROM aclexplode(s.nspacl) a ORDER BY 1)) ORDER BY s.nspname COLLATE "C") FROM user_schemas s), '[]'),
+      FROM aclexplode(COALESCE(s.nspacl, acldefault('n', s.nspowner))) a ORDER BY 1)) ORDER BY s.nspname COLLATE "C") FROM user_schemas s), '[]'),
   'relations', COALESCE((SELECT json_agg(json_build_object('schema', s.nspname, 'name', c.relname, 'kind', c.relkind,
       'rls', c.relrowsecurity, 'force', c.relforcerowsecurity, 'acl', ARRAY(
       SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END || ':' || a.privilege_type || CASE WHEN a.is_grantable THEN '*' ELSE '' END
-      FROM aclexplode(c.relacl) a ORDER BY 1)) ORDER BY s.nspname COLLATE "C", c.relname COLLATE "C")
+      FROM aclexplode(COALESCE(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))) a ORDER BY 1)) ORDER BY s.nspname COLLATE "C", c.relname COLLATE "C")
     FROM pg_class c JOIN user_schemas s ON s.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')), '[]'),
   'policies', COALESCE((SELECT json_agg(json_build_object('schema', p.schemaname, 'table', p.tablename, 'name', p.policyname,
       'permissive', p.permissive, 'cmd', p.cmd, 'roles', ARRAY(SELECT r FROM unnest(p.roles) r ORDER BY 1), 'qual', p.qual, 'with_check', p.with_check)
