@@ -19,15 +19,16 @@ export async function createRoles<K extends string>(...prefixes: K[]): Promise<R
     await admin.end();
   }
   const created = Object.values(names) as string[];
-  return Object.assign(names, {
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl() });
-      await client.connect();
-      try {
-        for (const name of created) await client.query(`DROP ROLE IF EXISTS ${quoteIdent(name)}`);
-      } finally {
-        await client.end();
-      }
-    },
-  });
+  return Object.assign(names, { drop: () => dropRoles(...created) });
+}
+
+/** Drops roles (after the test databases that reference them are gone). */
+export async function dropRoles(...roles: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    for (const name of roles) await client.query(`DROP ROLE IF EXISTS ${quoteIdent(name)}`);
+  } finally {
+    await client.end();
+  }
 }
