@@ -58,10 +58,10 @@ BEGIN
 END
 $pg_access$`;
 
-const READ_BACK = `SELECT substr(p.polname, ${TEMPORARY_PREFIX.length + 1})::int AS i,
-  pg_get_expr(p.polqual, p.polrelid) AS using_expr, pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr,
-  current_setting('${ERRORS_SETTING}') AS errors
-FROM pg_policy p WHERE p.polname LIKE '${TEMPORARY_PREFIX.replaceAll('_', '\\_')}%' AND p.polrelid = ANY($1::regclass[])`;
+// Always one row: the errors, and the normalized policies as JSON.
+const READ_BACK = `SELECT current_setting('${ERRORS_SETTING}') AS errors, COALESCE((
+  SELECT json_agg(json_build_array(substr(p.polname, ${TEMPORARY_PREFIX.length + 1})::int, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)))
+  FROM pg_policy p WHERE p.polname LIKE '${TEMPORARY_PREFIX.replaceAll('_', '\\_')}%' AND p.polrelid = ANY($1::regclass[])), '[]'::json) AS policies`;
 
 export interface NormalizeOptions {
   /** True when the caller already holds a transaction (apply): a savepoint is used instead of BEGIN. */
@@ -88,14 +88,14 @@ export async function normalizeExpressions(
   const begin = options.inTransaction ? 'SAVEPOINT pg_access_normalize' : 'BEGIN';
   const end = options.inTransaction ? 'ROLLBACK TO SAVEPOINT pg_access_normalize' : 'ROLLBACK';
   await db.query(begin);
-  let rows: { i: number; using_expr: string | null; check_expr: string | null; errors: string }[];
+  let row: { errors: string; policies: [number, string | null, string | null][] | string };
   try {
     await db.query(`SELECT set_config('lock_timeout', $1, true), set_config('${PAYLOAD_SETTING}', $2, true), set_config('${ERRORS_SETTING}', '[]', true)`, [
       `${options.lockTimeoutMs ?? 5000}ms`,
       JSON.stringify(payload),
     ]);
     await db.query(NORMALIZE_DO);
-    rows = (await db.query(READ_BACK, [tables])).rows;
+    row = (await db.query(READ_BACK, [tables])).rows[0];
   } catch (cause) {
     await db.query(end).catch(() => undefined);
     throw normalizeFailure(cause);
@@ -103,7 +103,15 @@ export async function normalizeExpressions(
   await db.query(end);
   if (options.inTransaction) await db.query('RELEASE SAVEPOINT pg_access_normalize');
 
-  const errors = JSON.parse(rows[0]?.errors ?? '[]') as { i: number; message: string; state: string }[];
+  const errors = JSON.parse(row.errors) as { i: number; message: string; state: string }[];
+  const notOwner = errors.find((e) => e.state === '42501');
+  if (notOwner) {
+    const item = items[notOwner.i]!;
+    throw new PgAccessError(
+      'PERMISSION_DENIED',
+      `Checking policy expressions creates them for a moment on their table, which needs its owner: ${notOwner.message} (${quoteQualified(item.schema, item.table)}). Connect as the tables' owner or a superuser.`,
+    );
+  }
   const failures = errors.filter((e) => e.state !== '55P03');
   if (failures.length) {
     throw new PgAccessError(
@@ -118,7 +126,8 @@ export async function normalizeExpressions(
     throw new PgAccessError('LOCK_TIMEOUT', `Timed out waiting for a lock on ${quoteQualified(item.schema, item.table)} (${lockFailure.message}). Another session holds it; retry, or raise the lock timeout.`);
   }
   const result: NormalizedExpressions[] = new Array(items.length);
-  for (const r of rows) result[r.i] = { using: r.using_expr, withCheck: r.check_expr };
+  const policies = typeof row.policies === 'string' ? JSON.parse(row.policies) : row.policies;
+  for (const [i, using, withCheck] of policies as [number, string | null, string | null][]) result[i] = { using, withCheck };
   for (let i = 0; i < items.length; i++) {
     if (!result[i]) throw new Error(`internal: expression ${i} was not normalized`);
   }
