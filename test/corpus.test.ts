@@ -65,9 +65,9 @@ describe.skipIf(!existsSync(corpusDir))('corpus', () => {
 
       const copy = await loadCorpus(file);
       await strip(copy);
-      expect(tableAccess(await accessSnapshot(copy)).policies).toEqual([]);
+      expect(tableAccess(await accessSnapshot(copy.pool)).policies).toEqual([]);
       await apply(copy.pool, declaration);
-      expect(tableAccess(await accessSnapshot(copy))).toEqual(expected);
+      expect(tableAccess(await accessSnapshot(copy.pool))).toEqual(expected);
       expect((await plan(copy.pool, declaration)).isEmpty).toBe(true);
     });
   }
