@@ -116,6 +116,7 @@ describe('scope', () => {
     });
     const p = await plan(db.pool, changed);
     expect(p.isEmpty).toBe(false);
+    expect(p.diagnostics).toContainEqual(expect.objectContaining({ code: 'UNMANAGED_GRANT', subject: 'table app.documents', message: expect.stringContaining(`Role "${r.enf_other}" holds SELECT`) }));
     await apply(db.pool, changed);
     expect(outside(await accessSnapshot(db.pool))).toEqual(before);
     // And the admin role, no longer named, keeps its grant: pg-access only manages listed roles.

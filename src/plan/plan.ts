@@ -2,6 +2,7 @@ import { collectDeclaration } from '../declare/collect-declaration.js';
 import type { AccessDeclaration } from '../declare/declarations.js';
 import { resolveDesired } from '../declare/resolve-desired.js';
 import { diffAccess } from '../diff/diff-access.js';
+import { reportUnmanaged } from '../diff/report-unmanaged.js';
 import type { Queryable } from '../driver/queryable.js';
 import { catalogToState } from '../introspect/catalog-to-state.js';
 import type { ServerFacts } from '../introspect/catalog-snapshot.js';
@@ -65,7 +66,8 @@ export async function plan(db: Queryable, declaration: AccessDeclaration, option
   });
   const policies: Policy[] = resolved.desired.policies.map((p, i) => ({ ...p, using: normalized[i]!.using, withCheck: normalized[i]!.withCheck }));
   const t3 = performance.now();
-  const ops = diffAccess({ ...resolved.desired, policies }, catalogToState(catalog), resolved.scope);
+  const actual = catalogToState(catalog);
+  const ops = diffAccess({ ...resolved.desired, policies }, actual, resolved.scope);
   const operations = orderOperations(ops).map(plannedOperation);
   const downOperations = orderOperations(operations.map((o) => o.inverse)).map(plannedOperation);
   const t4 = performance.now();
@@ -75,7 +77,7 @@ export async function plan(db: Queryable, declaration: AccessDeclaration, option
     up: operations.flatMap((o) => o.sql),
     down: downOperations.flatMap((o) => o.sql),
     isEmpty: operations.length === 0,
-    diagnostics: resolved.diagnostics,
+    diagnostics: [...resolved.diagnostics, ...reportUnmanaged(actual, resolved.scope)],
     server: catalog.server,
     stats: {
       roundTrips: catalog.roundTrips + (policies.length > 0 ? 5 : 0),

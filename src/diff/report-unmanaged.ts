@@ -1,0 +1,29 @@
+import type { AccessState, Scope } from '../model/access-state.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import { describeTarget, targetKey } from '../model/grant.js';
+import { qualifiedKey } from '../model/qualified-name.js';
+
+/**
+ * Differences pg-access sees but does not manage: privileges on declared
+ * tables held by roles the declaration does not name. They are reported,
+ * never changed; listing the role in defineAccess({ roles }) brings them
+ * under management (and revokes what is not declared).
+ */
+export function reportUnmanaged(actual: AccessState, scope: Scope): Diagnostic[] {
+  const tables = new Set(scope.tables.map(qualifiedKey));
+  const grantees = new Set(scope.grantees);
+  const byHolder = new Map<string, { subject: string; grantee: string; privileges: string[] }>();
+  for (const g of actual.grants) {
+    if (g.target.kind !== 'table' || !tables.has(qualifiedKey(g.target)) || grantees.has(g.grantee)) continue;
+    const key = JSON.stringify([targetKey(g.target), g.grantee]);
+    const entry = byHolder.get(key) ?? { subject: describeTarget(g.target), grantee: g.grantee, privileges: [] };
+    entry.privileges.push(g.privilege);
+    byHolder.set(key, entry);
+  }
+  return [...byHolder.values()].map(({ subject, grantee, privileges }) => ({
+    code: 'UNMANAGED_GRANT',
+    severity: 'info' as const,
+    subject,
+    message: `${grantee === 'public' ? 'PUBLIC' : `Role "${grantee}"`} holds ${privileges.join(', ')} on ${subject}, which the declaration does not mention; left as is (list the role in defineAccess({ roles }) to manage it).`,
+  }));
+}
