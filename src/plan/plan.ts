@@ -3,7 +3,7 @@ import type { AccessDeclaration } from '../declare/declarations.js';
 import { resolveDesired } from '../declare/resolve-desired.js';
 import { diffAccess } from '../diff/diff-access.js';
 import { reportUnmanaged } from '../diff/report-unmanaged.js';
-import type { Queryable } from '../driver/queryable.js';
+import { withSession, type Queryable } from '../driver/queryable.js';
 import { catalogToState } from '../introspect/catalog-to-state.js';
 import type { ServerFacts } from '../introspect/catalog-snapshot.js';
 import { normalizeExpressions } from '../introspect/normalize-expressions.js';
@@ -53,6 +53,11 @@ export interface PlanOptions {
 
 /** Reads the database, compares it with the declaration and returns the operations that would make them equal. Changes nothing. */
 export async function plan(db: Queryable, declaration: AccessDeclaration, options: PlanOptions = {}): Promise<Plan> {
+  // Normalization opens a transaction: with a pool, every query must go to the same connection.
+  return withSession(db, (session) => planOnSession(session, declaration, options));
+}
+
+async function planOnSession(db: Queryable, declaration: AccessDeclaration, options: PlanOptions): Promise<Plan> {
   const t0 = performance.now();
   const collected = await collectDeclaration(declaration);
   const t1 = performance.now();
