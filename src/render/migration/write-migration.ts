@@ -1,4 +1,7 @@
+import { PgAccessError } from '../../errors.js';
 import type { Plan } from '../../plan/plan.js';
+import { writeDrizzleKitMigration } from '../drizzle/drizzle-kit-migration.js';
+import { writePlainSqlMigration } from '../plain/plain-sql-migration.js';
 
 export type MigrationFormat = 'sql' | 'drizzle';
 
@@ -19,5 +22,15 @@ export interface WrittenMigration {
 
 /** Writes the plan's up and down SQL as a migration in the given format. Implemented per format in render/<format>/. */
 export async function writeMigration(format: MigrationFormat, options: WriteMigrationOptions): Promise<WrittenMigration> {
-  throw new Error(`writeMigration(${format}) is not implemented yet`);
+  const writer = Object.hasOwn(writers, format) ? writers[format] : undefined;
+  if (!writer) {
+    throw new PgAccessError('UNKNOWN_MIGRATION_FORMAT', `Unknown migration format ${JSON.stringify(format)}; expected one of ${Object.keys(writers).map((f) => `'${f}'`).join(', ')}.`);
+  }
+  return writer(options);
 }
+
+/** One writer per format: a new format fails to compile until it has a writer. */
+const writers: { readonly [F in MigrationFormat]: (options: WriteMigrationOptions) => Promise<WrittenMigration> } = {
+  sql: writePlainSqlMigration,
+  drizzle: writeDrizzleKitMigration,
+};
