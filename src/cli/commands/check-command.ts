@@ -1,0 +1,32 @@
+import { check } from '../../index.js';
+import { withConnection } from '../connection.js';
+import { openProject, type CliContext, type ProjectOptions } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+import { checkToJson, formatDiagnostics, writeJson } from '../plan-output.js';
+
+export interface CheckCommandOptions extends ProjectOptions {
+  readonly json?: boolean;
+}
+
+/** `pg-access check`: exit 0 when the database matches the declaration, 1 with the drift report otherwise (for CI). */
+export async function checkCommand(ctx: CliContext, options: CheckCommandOptions): Promise<ExitCode> {
+  const project = await openProject(ctx, options);
+  const result = await withConnection(project.connection, (db) => check(db, project.access));
+  const exitCode = result.inSync ? ExitCode.ok : ExitCode.drift;
+  if (options.json) {
+    writeJson(ctx.stdout, checkToJson(result));
+    return exitCode;
+  }
+  ctx.stderr.write(formatDiagnostics(result.plan.diagnostics, ctx.stderr.colors));
+  const c = ctx.stdout.colors;
+  if (result.inSync) {
+    ctx.stdout.write(`${c.green(result.report)}\n`);
+    return exitCode;
+  }
+  const [headline = '', ...rest] = result.report.split('\n');
+  ctx.stdout.write(
+    `${c.red(headline)}\n${rest.join('\n')}\n\n` +
+      `Run ${c.bold('pg-access apply')} to make the database match, or ${c.bold('pg-access generate --name <name>')} to write a migration.\n`,
+  );
+  return exitCode;
+}

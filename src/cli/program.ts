@@ -1,0 +1,66 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { applyCommand } from './commands/apply-command.js';
+import { checkCommand } from './commands/check-command.js';
+import { generateCommand } from './commands/generate-command.js';
+import { planCommand } from './commands/plan-command.js';
+import type { CliContext } from './context.js';
+import type { ExitCode } from './exit-codes.js';
+
+/**
+ * The commander program. Each action stores its exit code through `done`;
+ * errors propagate to main(), which turns them into exit codes and messages.
+ */
+export function buildProgram(ctx: CliContext, version: string, done: (code: ExitCode) => void): Command {
+  const program = new Command('pg-access')
+    .description('Declarative PostgreSQL access control: row-level security policies, grants and schemas, planned against the live catalogs.')
+    .version(version, '-v, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.stdout.write(text),
+      writeErr: (text) => ctx.stderr.write(text),
+      // Commander's messages start with "error: ..."; every error the CLI prints reads "pg-access: error: ...".
+      outputError: (text, write) => write(`pg-access: ${text}`),
+    })
+    .showHelpAfterError('(run pg-access --help for usage)')
+    .addHelpText(
+      'after',
+      '\nThe connection comes from --url, then url or dbCredentials in pg-access.config.ts, then DATABASE_URL.\n' +
+        'Exit codes: 0 success, 1 drift (check), 2 usage, declaration or connection error, 3 internal error.\n',
+    );
+
+  databaseCommand(program, 'plan', 'print the SQL that would make the database match the declaration (up and down); changes nothing')
+    .option('--json', 'print the plan as JSON')
+    .action(async (options) => done(await planCommand(ctx, options)));
+
+  databaseCommand(program, 'generate', 'write the plan as a migration (nothing is written when the database already matches)')
+    .requiredOption('-n, --name <name>', 'migration name, e.g. add_document_policies')
+    .addOption(new Option('-f, --format <format>', "migration format (default: the config's format, else sql)").choices(['sql', 'drizzle']))
+    .option('-o, --out <dir>', "migrations folder (default: the config's out, else ./migrations beside the config)")
+    .action(async (options) => done(await generateCommand(ctx, options)));
+
+  databaseCommand(program, 'apply', 'plan and execute in one transaction')
+    .option('--lock-timeout <ms>', "how long to wait for each table lock (default: the config's lockTimeoutMs, else 5000)", positiveInteger)
+    .action(async (options) => done(await applyCommand(ctx, options)));
+
+  databaseCommand(program, 'check', 'exit 0 when the database matches the declaration, 1 with a drift report otherwise')
+    .option('--json', 'print the result as JSON')
+    .action(async (options) => done(await checkCommand(ctx, options)));
+
+  return program;
+}
+
+/** A subcommand with the options every command that reads the database takes. */
+function databaseCommand(program: Command, name: string, description: string): Command {
+  return program
+    .command(name)
+    .description(description)
+    .showHelpAfterError(`(run pg-access ${name} --help for usage)`)
+    .option('-c, --config <path>', 'config file (default: pg-access.config.{ts,mts,js,mjs} in the current folder)')
+    .option('--url <url>', 'connection URL; overrides the config and DATABASE_URL');
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number of milliseconds.');
+  return n;
+}
