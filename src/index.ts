@@ -20,3 +20,4 @@ export { PgAccessError } from './errors.js';
 export { quoteIdent, quoteLiteral } from './render/sql/quote.js';
 export type * from './model/index.js';
 export type { Op } from './ops/op.js';
+export { defineConfig, type PgAccessConfig, type DbCredentials } from './config.js';
