@@ -52,14 +52,3 @@ export async function withConnection<T>(target: ConnectionTarget, fn: (client: p
     await client.end().catch(() => undefined);
   }
 }
-
-/** The URL with its password hidden, for output. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(the connection URL)';
-  }
-}

@@ -12,11 +12,11 @@ export interface SqlLike {
 /** What the callback form of `using`/`withCheck` receives: the Drizzle table, or for a plain name a proxy whose properties are quoted column names. */
 export type ColumnsOf<T> = T extends string ? Record<string, string> : T;
 
-export type ExpressionInput<T = unknown> = string | SqlLike | ((table: ColumnsOf<T>) => string | SqlLike);
+export type ExpressionInput<T = any> = string | SqlLike | ((table: ColumnsOf<T>) => string | SqlLike);
 
 export type PolicyCommandInput = 'ALL' | 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
 
-export interface PolicyOptions<T = unknown> {
+export interface PolicyOptions<T = any> {
   /** Default 'permissive' (PostgreSQL's default). */
   as?: 'permissive' | 'restrictive';
   /** Default 'ALL'. A list expands into one policy per command, named `<name>_<command>`. */
@@ -27,7 +27,7 @@ export interface PolicyOptions<T = unknown> {
   withCheck?: ExpressionInput<T>;
 }
 
-export interface PolicyDeclaration<T = unknown> {
+export interface PolicyDeclaration<T = any> {
   readonly kind: 'policy';
   readonly name: string;
   readonly options: PolicyOptions<T>;
@@ -45,7 +45,7 @@ export interface GrantDeclaration {
   readonly options: GrantOptions;
 }
 
-export interface TableOptions<T = unknown> {
+export interface TableOptions<T = any> {
   /**
    * true: ENABLE ROW LEVEL SECURITY; 'force': also FORCE it (for tables the
    * application role owns); false: disable it (policies then do nothing: warned).
@@ -60,7 +60,7 @@ export interface TableOptions<T = unknown> {
 /** A Drizzle table object, or 'schema.table' / 'table' (unqualified means public). */
 export type TableInput = string | object;
 
-export interface TableDeclaration<T = unknown> {
+export interface TableDeclaration<T = any> {
   readonly kind: 'table';
   readonly table: TableInput;
   readonly options: TableOptions<T>;

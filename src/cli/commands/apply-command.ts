@@ -1,5 +1,6 @@
 import { apply } from '../../index.js';
-import { redactUrl, withConnection } from '../connection.js';
+import { redactUrl } from '../../index.js';
+import { withConnection } from '../connection.js';
 import { openProject, type CliContext, type ProjectOptions } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatDiagnostics, statement } from '../plan-output.js';
