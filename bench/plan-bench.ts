@@ -1,0 +1,292 @@
+/**
+ * `npm run bench`: how plan() scales with the number of declared tables.
+ *
+ * For each size N (BENCH_SIZES, default 1000,5000) it builds a database with N
+ * tables over three schemas, five roles, four policies and three grants per
+ * table, applies the declaration once, then measures in a fresh child process
+ * (so peak RSS is planning's own):
+ *   - the in-sync plan (nothing to do), BENCH_RUNS times (default 5);
+ *   - the plan after changing 10% of the policies' expressions;
+ *   - one extra untimed plan: locks it holds and WAL it writes.
+ *
+ * It prints figures, it asserts nothing. See bench/lock-impact.ts for what
+ * those locks do to concurrent readers. BENCH_CPU_PROF=1 also records a CPU
+ * profile of each measuring process and prints where the time goes.
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import pc from 'picocolors';
+import { startEmbeddedPostgres } from '../support/pg-server.js';
+import { apply } from '../src/index.js';
+import { benchDeclaration, changedPolicyCount, createRolesSql, createSchemaStatements } from './bench-fixture.js';
+import { profilesProjectCode, summarizeCpuProfile } from './cpu-profile-summary.js';
+import { measurePlan, type MeasureRequest, type MeasureResult, type PlanRun } from './measure-plan.js';
+import { formatNumber, formatSummary, renderTable, summarize, type Summary } from './report-table.js';
+
+const TARGET_MS_AT_1000 = 1500;
+
+interface SetupResult {
+  readonly n: number;
+  readonly buildSchema: number;
+  readonly applyMs: number;
+  readonly applyOperations: number;
+  readonly applyStatements: number;
+}
+
+function parseSizes(): number[] {
+  const raw = process.env.BENCH_SIZES;
+  if (!raw) return [1000, 5000];
+  const sizes = raw.split(',').map((s) => Number(s.trim()));
+  if (sizes.some((s) => !Number.isInteger(s) || s <= 0)) throw new Error(`BENCH_SIZES must be positive integers separated by commas, got ${JSON.stringify(raw)}.`);
+  return sizes;
+}
+
+function databaseUrl(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function setUp(serverUrl: string, n: number): Promise<{ url: string; setup: SetupResult }> {
+  const database = `bench_${n}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${database} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+  } finally {
+    await admin.end();
+  }
+  const url = databaseUrl(serverUrl, database);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    let started = performance.now();
+    for (const statement of createSchemaStatements(n)) await client.query(statement);
+    const buildSchema = performance.now() - started;
+
+    started = performance.now();
+    const { plan } = await apply(client, benchDeclaration(n), { lockTimeoutMs: 60_000 });
+    const applyMs = performance.now() - started;
+    return { url, setup: { n, buildSchema, applyMs, applyOperations: plan.operations.length, applyStatements: plan.up.length } };
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs measurePlan in a child process (this file with --measure) and returns what it sends back. */
+function measureInChild(request: MeasureRequest, profileDir: string | undefined): Promise<MeasureResult> {
+  const execArgv = [...process.execArgv, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+  const child = fork(process.argv[1]!, ['--measure', JSON.stringify(request)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    let result: MeasureResult | undefined;
+    child.on('message', (message) => {
+      result = message as MeasureResult;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (result && code === 0) resolve(result);
+      else reject(new Error(`the measuring process for N=${request.n} exited with code ${code}`));
+    });
+  });
+}
+
+// ─── output ────────────────────────────────────────────────────────────────
+
+type Metric = { label: string; values: (r: MeasureResult) => number[]; digits?: number };
+
+function metricRows(results: readonly MeasureResult[], metrics: readonly Metric[], showRatio: boolean): string[][] {
+  return metrics.map(({ label, values, digits }) => {
+    const summaries: Summary[] = results.map((r) => summarize(values(r)));
+    const cells = summaries.map((s) => (digits === 0 ? formatSummaryInt(s) : formatSummary(s)));
+    const first = summaries[0]!.median;
+    const last = summaries[summaries.length - 1]!.median;
+    return [label, ...cells, ...(showRatio ? [first > 0 ? `×${formatNumber(last / first, 2)}` : '–'] : [])];
+  });
+}
+
+function formatSummaryInt(s: Summary): string {
+  return s.min === s.max ? String(s.median) : `${s.median} (${s.min}–${s.max})`;
+}
+
+function planMetrics(pick: (r: MeasureResult) => readonly PlanRun[]): Metric[] {
+  const field = (f: (run: PlanRun) => number) => (r: MeasureResult) => pick(r).map(f);
+  return [
+    { label: 'declaration', values: field((x) => x.declaration) },
+    { label: 'introspection', values: field((x) => x.introspection) },
+    { label: 'normalization', values: field((x) => x.normalization) },
+    { label: 'diff', values: field((x) => x.diff) },
+    { label: 'total (wall clock)', values: field((x) => x.total) },
+    { label: '  of which waiting on SQL', values: field((x) => x.sql) },
+    { label: '  of which JavaScript', values: field((x) => x.total - x.sql) },
+    { label: 'SQL round trips (stats)', values: field((x) => x.roundTrips), digits: 0 },
+    { label: 'queries seen by client', values: field((x) => x.queriesSeen), digits: 0 },
+    { label: 'operations', values: field((x) => x.operations), digits: 0 },
+  ];
+}
+
+const heading = (text: string) => console.log(`\n${pc.bold(pc.cyan(text))}`);
+
+function printResults(setups: readonly SetupResult[], results: readonly MeasureResult[]): void {
+  const sizes = results.map((r) => r.n);
+  const showRatio = sizes.length > 1;
+  const sizeHeaders = sizes.map((n) => `N=${n} median (min–max)`);
+  const ratioHeader = showRatio ? [`ratio ${sizes[sizes.length - 1]}/${sizes[0]}`] : [];
+  const header = (first: string) => [first, ...sizeHeaders, ...ratioHeader];
+  const scale = showRatio ? ` (tables ×${formatNumber(sizes[sizes.length - 1]! / sizes[0]!, 2)})` : '';
+
+  heading(`Setup (once per size, ms)${scale}`);
+  console.log(
+    renderTable(
+      ['', ...sizes.map((n) => `N=${n}`), ...ratioHeader],
+      [
+        ['declared policies', ...sizes.map((n) => String(n * 4)), ...(showRatio ? [''] : [])],
+        ...[
+          ['build schema (batched DO blocks)', (s: SetupResult) => s.buildSchema],
+          ['initial apply', (s: SetupResult) => s.applyMs],
+          ['  operations applied', (s: SetupResult) => s.applyOperations],
+          ['  statements executed', (s: SetupResult) => s.applyStatements],
+        ].map(([label, f]) => {
+          const values = setups.map(f as (s: SetupResult) => number);
+          return [label as string, ...values.map((v) => formatNumber(v, 0)), ...(showRatio ? [`×${formatNumber(values[values.length - 1]! / values[0]!, 2)}`] : [])];
+        }),
+      ],
+    ),
+  );
+
+  const runs = results[0]!.inSync.length;
+  heading(`In-sync plan, ${runs} runs (ms)${scale}`);
+  console.log(
+    renderTable(header('phase'), [
+      ...metricRows(results, [{ label: 'build declaration (user code)', values: (r) => [r.buildDeclaration] }], showRatio),
+      ...metricRows(results, planMetrics((r) => r.inSync), showRatio),
+    ]),
+  );
+
+  heading('Memory of the measuring process (MB)');
+  console.log(
+    renderTable(
+      header('').map((h, i) => (i === 0 ? '' : h.replace(' median (min–max)', ''))),
+      metricRows(
+        results,
+        [
+          { label: 'RSS at start (modules loaded)', values: (r) => [r.memory.baselineRss] },
+          { label: 'peak RSS after in-sync plans', values: (r) => [r.memory.peakRssInSync] },
+          { label: 'peak RSS after changed plans', values: (r) => [r.memory.peakRssChanged] },
+          { label: 'heap used after in-sync plans', values: (r) => [r.memory.heapUsedAfterInSync] },
+        ],
+        showRatio,
+      ),
+    ),
+  );
+
+  heading('What one in-sync plan costs the server besides time (one extra, untimed run)');
+  console.log(
+    renderTable(
+      ['', ...sizes.map((n) => `N=${n}`), ...ratioHeader],
+      [
+        ['locks held during normalization', (r: MeasureResult) => r.serverImpact.locksHeld, 0],
+        ['  of which ACCESS EXCLUSIVE', (r: MeasureResult) => r.serverImpact.accessExclusiveLocks, 0],
+        ['  of which in the shared lock table', (r: MeasureResult) => r.serverImpact.sharedLockTableSlots, 0],
+        ['WAL written (MB)', (r: MeasureResult) => r.serverImpact.walMb, 1],
+      ].map(([label, f, digits]) => {
+        const values = results.map(f as (r: MeasureResult) => number);
+        return [label as string, ...values.map((v) => formatNumber(v, digits as number)), ...(showRatio ? [`×${formatNumber(values[values.length - 1]! / values[0]!, 2)}`] : [])];
+      }),
+    ),
+  );
+
+  heading(`Plan after changing 10% of the policies' expressions, ${runs} runs (ms)`);
+  console.log(
+    renderTable(header('phase'), [
+      ...metricRows(results, planMetrics((r) => r.changed), showRatio),
+      ...metricRows(results, [{ label: 'expected alter-policy ops (N*4/10)', values: (r) => [changedPolicyCount(r.n)], digits: 0 }], showRatio),
+    ]),
+  );
+  for (const r of results) {
+    const kinds = Object.entries(r.changed[0]!.opsByKind).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
+    console.log(`  N=${r.n}: ${kinds}`);
+  }
+
+  heading('In-sync plan: time per round trip (median ms, client side: send, server, receive, parse)');
+  const labels = [...new Set(results.flatMap((r) => r.inSync.flatMap((run) => Object.keys(run.queries))))].sort();
+  console.log(renderTable(header('query'), metricRows(results, labels.map((label) => ({ label, values: (r) => r.inSync.map((run) => run.queries[label] ?? 0) })), showRatio)));
+
+  heading('Verdict');
+  for (const r of results) {
+    const empty = r.inSync.every((run) => run.operations === 0);
+    const expected = changedPolicyCount(r.n);
+    const alters = r.changed[0]!.opsByKind['alter-policy'] ?? 0;
+    console.log(
+      `  N=${r.n}: in-sync plan ${empty ? pc.green('empty') : pc.red('NOT empty')}; changed plan ${
+        alters === expected && r.changed[0]!.operations === expected ? pc.green(`${alters} alter-policy ops as expected`) : pc.yellow(`${r.changed[0]!.operations} ops (${alters} alter-policy, expected ${expected})`)
+      }`,
+    );
+  }
+  const at1000 = results.find((r) => r.n === 1000);
+  if (at1000) {
+    const median = summarize(at1000.inSync.map((x) => x.total)).median;
+    const met = median < TARGET_MS_AT_1000;
+    console.log(`  In-sync plan at 1000 tables: ${formatNumber(median, 0)} ms median, target < ${TARGET_MS_AT_1000} ms: ${met ? pc.green('met') : pc.red('not met')}`);
+  }
+}
+
+// ─── main ──────────────────────────────────────────────────────────────────
+
+async function main(): Promise<void> {
+  const sizes = parseSizes();
+  const runs = Number(process.env.BENCH_RUNS ?? 5);
+  const profileDir = process.env.BENCH_CPU_PROF ? mkdtempSync(path.join(os.tmpdir(), 'pg-access-bench-prof-')) : undefined;
+
+  const started = performance.now();
+  const server = await startEmbeddedPostgres();
+  try {
+    console.log(pc.bold('pg-access plan benchmark'));
+    console.log(
+      pc.dim(
+        `PostgreSQL ${server.majorVersion} (embedded, fsync off) · Node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'} · sizes ${sizes.join(', ')} · ${runs} runs (server started in ${formatNumber(performance.now() - started, 0)} ms)`,
+      ),
+    );
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query(createRolesSql());
+    await admin.end();
+
+    const setups: SetupResult[] = [];
+    const results: MeasureResult[] = [];
+    for (const n of sizes) {
+      process.stdout.write(pc.dim(`  N=${n}: building ${n} tables and applying ${n * 4} policies… `));
+      const { url, setup } = await setUp(server.url, n);
+      setups.push(setup);
+      process.stdout.write(pc.dim(`measuring… `));
+      results.push(await measureInChild({ url, n, runs }, profileDir));
+      console.log(pc.dim('done'));
+    }
+    printResults(setups, results);
+
+    if (profileDir) {
+      heading(`CPU profiles of the measuring processes (each: building 2 declarations, ${runs} in-sync and ${runs} changed plans)`);
+      const files = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).sort().map((f) => path.join(profileDir, f));
+      for (const file of files.filter(profilesProjectCode)) console.log(`\n${summarizeCpuProfile(file)}`);
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+if (process.argv[2] === '--measure') {
+  measurePlan(JSON.parse(process.argv[3]!) as MeasureRequest)
+    .then((result) => new Promise<void>((resolve) => process.send!(result, () => resolve())))
+    .then(() => process.exit(0))
+    .catch((error) => {
+      console.error(error);
+      process.exit(1);
+    });
+} else {
+  main().catch((error) => {
+    console.error(pc.red(error instanceof Error ? (error.stack ?? error.message) : String(error)));
+    process.exitCode = 1;
+  });
+}
