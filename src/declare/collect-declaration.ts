@@ -1,6 +1,7 @@
 import { PgAccessError } from '../errors.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { POLICY_COMMANDS, type PolicyCommand } from '../model/policy.js';
+import { qualifiedKey } from '../model/qualified-name.js';
 import { identifierBytes, MAX_IDENTIFIER_BYTES, quoteIdent } from '../render/sql/quote.js';
 import type { AccessDeclaration, ExpressionInput, GrantDeclaration, PolicyDeclaration, TableDeclaration } from './declarations.js';
 import { expressionProblem } from './expression-guard.js';
@@ -73,7 +74,7 @@ export async function collectDeclaration(declaration: AccessDeclaration): Promis
   for (const declared of declaration.tables) {
     const t = await collectTable(declared, drizzle, roles, errors, diagnostics);
     if (!t) continue;
-    const key = JSON.stringify([t.schema, t.name]);
+    const key = qualifiedKey(t);
     const earlier = seenTables.get(key);
     if (earlier !== undefined) {
       // Two entries for one table: merge them, as if declared once.
@@ -109,12 +110,18 @@ export async function collectDeclaration(declaration: AccessDeclaration): Promis
 
 type DrizzleModule = typeof import('../integrations/drizzle/drizzle-table.js');
 
-/** drizzle-orm is optional: loaded when installed, required only when a Drizzle object is declared. */
+let drizzleModule: Promise<DrizzleModule> | undefined;
+/** drizzle-orm is optional, and importing it costs ~100 ms: loaded only when a Drizzle object is met. */
+function loadDrizzle(): Promise<DrizzleModule> {
+  drizzleModule ??= import('../integrations/drizzle/drizzle-table.js');
+  return drizzleModule;
+}
+
 async function loadDrizzleIfUsed(declaration: AccessDeclaration): Promise<DrizzleModule | null> {
+  if (!declaration.tables.some((t) => typeof t.table === 'object')) return null;
   try {
-    return await import('../integrations/drizzle/drizzle-table.js');
+    return await loadDrizzle();
   } catch (cause) {
-    if (!declaration.tables.some((t) => typeof t.table === 'object')) return null;
     throw new PgAccessError('DRIZZLE_NOT_INSTALLED', `A table is declared with an object, which pg-access reads as a Drizzle table, but drizzle-orm could not be loaded (${(cause as Error).message}). Install drizzle-orm, or name the table with a string such as 'public.documents'.`);
   }
 }
@@ -158,7 +165,7 @@ async function collectTable(
   }
 
   const policies: CollectedPolicy[] = [];
-  for (const p of policyDeclarations) policies.push(...collectPolicy(p, schema, name, columns, drizzle, errors));
+  for (const p of policyDeclarations) policies.push(...(await collectPolicy(p, schema, name, columns, errors)));
   if (rls === false && policies.length > 0) {
     diagnostics.push({
       code: 'INERT_POLICIES',
@@ -171,14 +178,13 @@ async function collectTable(
   return { schema, name, rls, policies, grants };
 }
 
-function collectPolicy(
+async function collectPolicy(
   declared: PolicyDeclaration,
   schema: string,
   table: string,
   columns: unknown,
-  drizzle: DrizzleModule | null,
   errors: string[],
-): CollectedPolicy[] {
+): Promise<CollectedPolicy[]> {
   const where = `policy ${quoteIdent(declared.name)} on ${display(schema, table)}`;
   const o = declared.options ?? {};
   const as = o.as ?? 'permissive';
@@ -198,8 +204,8 @@ function collectPolicy(
     const lower = typeof r === 'string' ? r.toLowerCase() : r;
     return (SPECIAL_POLICY_ROLES as readonly unknown[]).includes(lower) || r === 'PUBLIC' ? (lower as string) : r;
   });
-  const using = renderExpression(o.using, columns, drizzle, `${where}: using`, errors);
-  const withCheck = renderExpression(o.withCheck, columns, drizzle, `${where}: withCheck`, errors);
+  const using = await renderExpression(o.using, columns, `${where}: using`, errors);
+  const withCheck = await renderExpression(o.withCheck, columns, `${where}: withCheck`, errors);
   // One command per policy: PostgreSQL has no "FOR SELECT, UPDATE". A list
   // becomes one policy per command, named <name>_<command>.
   return commands.map((command) => {
@@ -221,14 +227,13 @@ function collectPolicy(
   });
 }
 
-function renderExpression(input: ExpressionInput | undefined, columns: unknown, drizzle: DrizzleModule | null, where: string, errors: string[]): string | null {
+async function renderExpression(input: ExpressionInput | undefined, columns: unknown, where: string, errors: string[]): Promise<string | null> {
   if (input === undefined || input === null) return null;
   let value: unknown = input;
   try {
     if (typeof value === 'function') value = (value as (t: unknown) => unknown)(columns);
     if (typeof value === 'object' && value !== null && typeof (value as { getSQL?: unknown }).getSQL === 'function') {
-      if (!drizzle) throw new Error('a Drizzle sql`...` fragment needs drizzle-orm installed');
-      value = drizzle.renderDrizzleSql(value);
+      value = (await loadDrizzle()).renderDrizzleSql(value);
     }
   } catch (cause) {
     errors.push(`${where}: the expression could not be built: ${(cause as Error).message}`);

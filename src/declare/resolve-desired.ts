@@ -1,7 +1,7 @@
 import { PgAccessError } from '../errors.js';
 import type { AccessState, Scope } from '../model/access-state.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import type { Grant, GrantTarget } from '../model/grant.js';
+import { grantKey, type Grant, type GrantTarget } from '../model/grant.js';
 import type { Policy } from '../model/policy.js';
 import { SCHEMA_PRIVILEGES, tablePrivilegesFor } from '../model/privileges.js';
 import { compareText, qualifiedKey } from '../model/qualified-name.js';
@@ -175,7 +175,7 @@ function expandGrant(
 function dedupeGrants(grants: Grant[]): Grant[] {
   const byKey = new Map<string, Grant>();
   for (const g of grants) {
-    const key = JSON.stringify([g.target, g.grantee, g.privilege]);
+    const key = grantKey(g);
     const prior = byKey.get(key);
     byKey.set(key, prior ? { ...prior, grantable: prior.grantable || g.grantable } : g);
   }

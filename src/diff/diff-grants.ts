@@ -1,7 +1,7 @@
 import type { Scope } from '../model/access-state.js';
 import { grantKey, targetKey, type Grant, type GrantTarget } from '../model/grant.js';
 import { sortPrivileges } from '../model/privileges.js';
-import { qualifiedKey } from '../model/qualified-name.js';
+import { keyOf, qualifiedKey } from '../model/qualified-name.js';
 import { grant, revoke, type GrantOp, type RevokeOp } from '../ops/grant.op.js';
 
 type Change =
@@ -39,7 +39,8 @@ export function diffGrants(desired: readonly Grant[], actual: readonly Grant[], 
 
   const groups = new Map<string, { target: GrantTarget; grantee: string; change: Change; privileges: string[] }>();
   for (const c of changes) {
-    const key = JSON.stringify([targetKey(c.target), c.grantee, c.change]);
+    const flags = c.change.action === 'grant' ? [c.change.withGrantOption, c.change.hadWithoutGrantOption] : [c.change.grantOptionOnly, c.change.wasGrantable];
+    const key = keyOf(targetKey(c.target), c.grantee, c.change.action, ...flags);
     const group = groups.get(key) ?? { target: c.target, grantee: c.grantee, change: c.change, privileges: [] };
     group.privileges.push(c.privilege);
     groups.set(key, group);

@@ -1,7 +1,7 @@
 import type { AccessState, Scope } from '../model/access-state.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { describeTarget, targetKey } from '../model/grant.js';
-import { qualifiedKey } from '../model/qualified-name.js';
+import { keyOf, qualifiedKey } from '../model/qualified-name.js';
 
 /**
  * Differences pg-access sees but does not manage: privileges on declared
@@ -15,7 +15,7 @@ export function reportUnmanaged(actual: AccessState, scope: Scope): Diagnostic[]
   const byHolder = new Map<string, { subject: string; grantee: string; privileges: string[] }>();
   for (const g of actual.grants) {
     if (g.target.kind !== 'table' || !tables.has(qualifiedKey(g.target)) || grantees.has(g.grantee)) continue;
-    const key = JSON.stringify([targetKey(g.target), g.grantee]);
+    const key = keyOf(targetKey(g.target), g.grantee);
     const entry = byHolder.get(key) ?? { subject: describeTarget(g.target), grantee: g.grantee, privileges: [] };
     entry.privileges.push(g.privilege);
     byHolder.set(key, entry);

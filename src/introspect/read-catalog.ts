@@ -1,6 +1,6 @@
 import type { Queryable } from '../driver/queryable.js';
 import type { PolicyCommand } from '../model/policy.js';
-import { compareText, qualifiedKey, type QualifiedName } from '../model/qualified-name.js';
+import { compareText, keyOf, qualifiedKey, type QualifiedName } from '../model/qualified-name.js';
 import type { AclEntry, CatalogSchema, CatalogSnapshot, CatalogTable } from './catalog-snapshot.js';
 
 /** pg_policy.polcmd letters. 'r' is SELECT (read), not "R". */
@@ -113,7 +113,7 @@ function mergeAcl(raw: unknown): AclEntry[] {
   const rows = (typeof raw === 'string' ? JSON.parse(raw) : raw) as [string, string, boolean][];
   const merged = new Map<string, AclEntry>();
   for (const [grantee, privilege, grantable] of rows) {
-    const key = JSON.stringify([grantee, privilege]);
+    const key = keyOf(grantee, privilege);
     const prior = merged.get(key);
     merged.set(key, { grantee, privilege, grantable: grantable || (prior?.grantable ?? false) });
   }

@@ -1,5 +1,6 @@
 import type { Grantee } from './grantee.js';
 import type { Privilege } from './privileges.js';
+import { keyOf } from './qualified-name.js';
 
 export type GrantTarget =
   | { readonly kind: 'table'; readonly schema: string; readonly name: string }
@@ -20,11 +21,11 @@ export interface Grant {
 }
 
 export function targetKey(t: GrantTarget): string {
-  return t.kind === 'schema' ? JSON.stringify([t.kind, t.name]) : JSON.stringify([t.kind, t.schema, t.name]);
+  return t.kind === 'schema' ? keyOf(t.kind, t.name) : keyOf(t.kind, t.schema, t.name);
 }
 
 export function grantKey(g: Pick<Grant, 'target' | 'grantee' | 'privilege'>): string {
-  return JSON.stringify([targetKey(g.target), g.grantee, g.privilege]);
+  return keyOf(targetKey(g.target), g.grantee, g.privilege);
 }
 
 export function describeTarget(t: GrantTarget): string {

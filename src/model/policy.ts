@@ -1,4 +1,5 @@
 import type { Grantee } from './grantee.js';
+import { keyOf } from './qualified-name.js';
 
 export const POLICY_COMMANDS = ['ALL', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'] as const;
 export type PolicyCommand = (typeof POLICY_COMMANDS)[number];
@@ -21,7 +22,7 @@ export interface Policy {
 }
 
 export function policyKey(p: Pick<Policy, 'schema' | 'table' | 'name'>): string {
-  return JSON.stringify([p.schema, p.table, p.name]);
+  return keyOf(p.schema, p.table, p.name);
 }
 
 /** Which clauses a command accepts (CREATE POLICY rejects the others). */

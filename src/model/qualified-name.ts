@@ -4,9 +4,18 @@ export interface QualifiedName {
   readonly name: string;
 }
 
-/** A collision-free map key for a qualified name (names may contain any character). */
+/**
+ * A map key from parts. PostgreSQL names cannot contain a NUL byte, so
+ * joining on NUL is collision-free, and because NUL sorts first, comparing
+ * keys orders them like the tuples they stand for. (Cheaper than
+ * JSON.stringify, which showed up in profiles at 5,000 tables.)
+ */
+export function keyOf(...parts: readonly (string | number | boolean)[]): string {
+  return parts.join('\0');
+}
+
 export function qualifiedKey(ref: QualifiedName): string {
-  return JSON.stringify([ref.schema, ref.name]);
+  return keyOf(ref.schema, ref.name);
 }
 
 export function compareQualified(a: QualifiedName, b: QualifiedName): number {

@@ -1,5 +1,5 @@
 import { targetKey } from '../model/grant.js';
-import { compareText } from '../model/qualified-name.js';
+import { compareText, keyOf } from '../model/qualified-name.js';
 import type { Op } from '../ops/op.js';
 
 /**
@@ -49,18 +49,18 @@ function sortKey(op: Op): string {
   switch (op.kind) {
     case 'create-schema':
     case 'drop-schema':
-      return JSON.stringify([op.schema]);
+      return keyOf(op.schema);
     case 'set-rls':
-      return JSON.stringify([op.schema, op.table, op.flag]);
+      return keyOf(op.schema, op.table, op.flag);
     case 'create-policy':
     case 'drop-policy':
-      return JSON.stringify([op.policy.schema, op.policy.table, op.policy.name]);
+      return keyOf(op.policy.schema, op.policy.table, op.policy.name);
     case 'alter-policy':
     case 'replace-policy':
-      return JSON.stringify([op.to.schema, op.to.table, op.to.name]);
+      return keyOf(op.to.schema, op.to.table, op.to.name);
     case 'grant':
     case 'revoke':
-      return JSON.stringify([targetRank[op.target.kind], targetKey(op.target), op.grantee, op.kind === 'revoke' && op.grantOptionOnly]);
+      return keyOf(targetRank[op.target.kind], targetKey(op.target), op.grantee, op.kind === 'revoke' && op.grantOptionOnly);
   }
 }
 
