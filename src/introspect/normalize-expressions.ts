@@ -23,8 +23,13 @@ const PAYLOAD_SETTING = 'pg_access.normalize_payload';
 const RESULTS_SETTING = 'pg_access.normalize_results';
 const ERRORS_SETTING = 'pg_access.normalize_errors';
 const TEMPORARY_PREFIX = 'pg_access_normalize_';
-/** A private SQLSTATE, raised only to roll a table's subtransaction back. */
+/** Private SQLSTATEs: one rolls a subtransaction back on purpose, one says a batch met a busy table. */
 const ROLLBACK_STATE = 'PGA01';
+const CONTENDED_STATE = 'PGA02';
+/** Tables per subtransaction: few enough that their locks are held for milliseconds. */
+export const TABLES_PER_BATCH = 20;
+/** How long a batch waits for any one lock before it steps back and goes table by table. */
+const BATCH_LOCK_TIMEOUT = '50ms';
 
 /*
  * PostgreSQL is the judge of expressions: each declared policy is created for
@@ -36,54 +41,97 @@ const ROLLBACK_STATE = 'PGA01';
  *
  * It is batched: the expressions travel as one JSON parameter (through a
  * transaction-local setting, so no user text is spliced into this SQL), and
- * one DO block handles every table, five round trips whatever the number of
- * policies.
- *
- * Locks: CREATE POLICY takes an ACCESS EXCLUSIVE lock on its table. Each
- * table is handled in its own subtransaction that is rolled back as soon as
- * its policies have been read back, and rolling back a subtransaction
- * releases the locks it took. So a plan holds at most one table's lock at a
- * time, for well under a millisecond, instead of every declared table's
- * until the end (which stalled readers of all of them and could exhaust the
- * shared lock table). lock_timeout bounds the wait for each table; a table
- * whose lock cannot be had is reported, its remaining policies skipped.
- * Every policy has its own exception block too, so that every rejected
+ * one DO block handles every table: five round trips whatever the number of
+ * policies. Every policy has its own exception block, so that every rejected
  * expression is reported at once.
+ *
+ * Locks: CREATE POLICY takes an ACCESS EXCLUSIVE lock on its table, and
+ * rolling back a subtransaction releases the locks it took. Tables are
+ * handled TABLES_PER_BATCH at a time, each batch in a subtransaction rolled
+ * back as soon as its policies are read back, so a plan holds a few tables'
+ * locks for a few milliseconds instead of every declared table's until the
+ * end (which stalled readers of all of them, and can exhaust the shared lock
+ * table). A batch waits at most BATCH_LOCK_TIMEOUT for any lock; if a table is
+ * busy, the batch is rolled back and redone one table per subtransaction with
+ * the full lock_timeout, so waiting for a busy table never holds the others.
  */
-const NORMALIZE_DO = `DO $pg_access$
-DECLARE
-  tbl jsonb;
-  item jsonb;
-  created jsonb;
-  results jsonb := '[]'::jsonb;
-  errors jsonb := '[]'::jsonb;
-BEGIN
-  FOR tbl IN SELECT value FROM jsonb_array_elements(current_setting('${PAYLOAD_SETTING}')::jsonb) LOOP
-    BEGIN
-      FOR item IN SELECT value FROM jsonb_array_elements(tbl->'items') LOOP
+function tableBlock(onLockTimeout: 'step-back' | 'report'): string {
+  const lockHandler =
+    onLockTimeout === 'step-back'
+      ? `IF SQLSTATE = '55P03' THEN RAISE EXCEPTION USING ERRCODE = '${CONTENDED_STATE}'; END IF;
+          errors := errors || jsonb_build_array(jsonb_build_object('i', item->'i', 'message', SQLERRM, 'state', SQLSTATE));`
+      : `errors := errors || jsonb_build_array(jsonb_build_object('i', item->'i', 'message', SQLERRM, 'state', SQLSTATE));
+          EXIT WHEN SQLSTATE = '55P03';`;
+  return `FOR item IN SELECT value FROM jsonb_array_elements(tbl->'items') LOOP
         BEGIN
           EXECUTE format('CREATE POLICY %I ON %I.%I AS PERMISSIVE FOR %s TO PUBLIC%s%s',
             '${TEMPORARY_PREFIX}' || (item->>'i'), tbl->>'schema', tbl->>'table', item->>'command',
             CASE WHEN item ? 'using' THEN E' USING (' || (item->>'using') || E'\\n)' ELSE '' END,
             CASE WHEN item ? 'check' THEN E' WITH CHECK (' || (item->>'check') || E'\\n)' ELSE '' END);
         EXCEPTION WHEN OTHERS THEN
-          errors := errors || jsonb_build_array(jsonb_build_object('i', item->'i', 'message', SQLERRM, 'state', SQLSTATE));
-          EXIT WHEN SQLSTATE = '55P03';
+          ${lockHandler}
         END;
-      END LOOP;
-      SELECT COALESCE(jsonb_agg(jsonb_build_array(substr(p.polname, ${TEMPORARY_PREFIX.length + 1})::int,
-               pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))), '[]'::jsonb)
-        INTO created
+      END LOOP;`;
+}
+
+/**
+ * Reads back the temporary policies of the given tables (a jsonb array of
+ * {schema, table}) into the results array. One query per batch; array_append
+ * on a PL/pgSQL array is amortized O(1), where growing one jsonb value would
+ * copy it every time.
+ */
+function readBack(tables: string): string {
+  return `FOR created IN
+        SELECT jsonb_build_array(substr(p.polname, ${TEMPORARY_PREFIX.length + 1})::int, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))
         FROM pg_policy p
-        WHERE p.polrelid = format('%I.%I', tbl->>'schema', tbl->>'table')::regclass
-          AND p.polname LIKE '${TEMPORARY_PREFIX.replaceAll('_', '\\_')}%';
-      results := results || created;
-      RAISE EXCEPTION USING ERRCODE = '${ROLLBACK_STATE}', MESSAGE = 'pg-access: roll back this table';
-    EXCEPTION WHEN SQLSTATE '${ROLLBACK_STATE}' THEN
-      NULL;
+        WHERE p.polrelid = ANY (ARRAY(SELECT format('%I.%I', t->>'schema', t->>'table')::regclass FROM jsonb_array_elements(${tables}) t))
+          AND p.polname LIKE '${TEMPORARY_PREFIX.replaceAll('_', '\\_')}%'
+      LOOP
+        results := array_append(results, created);
+      END LOOP;`;
+}
+
+const NORMALIZE_DO = `DO $pg_access$
+DECLARE
+  batch jsonb;
+  tbl jsonb;
+  item jsonb;
+  created jsonb;
+  results jsonb[] := '{}';
+  errors jsonb := '[]'::jsonb;
+  results_before int;
+  errors_before jsonb;
+  contended boolean;
+BEGIN
+  FOR batch IN SELECT value FROM jsonb_array_elements(current_setting('${PAYLOAD_SETTING}')::jsonb) LOOP
+    contended := false;
+    results_before := coalesce(array_length(results, 1), 0);
+    errors_before := errors;
+    BEGIN
+      PERFORM set_config('lock_timeout', '${BATCH_LOCK_TIMEOUT}', true);
+      FOR tbl IN SELECT value FROM jsonb_array_elements(batch) LOOP
+      ${tableBlock('step-back')}
+      END LOOP;
+      ${readBack('batch')}
+      RAISE EXCEPTION USING ERRCODE = '${ROLLBACK_STATE}';
+    EXCEPTION
+      WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;
+      WHEN SQLSTATE '${CONTENDED_STATE}' THEN
+        contended := true;
+        results := results[1:results_before];
+        errors := errors_before;
     END;
+    CONTINUE WHEN NOT contended;
+    FOR tbl IN SELECT value FROM jsonb_array_elements(batch) LOOP
+      BEGIN
+      ${tableBlock('report')}
+        ${readBack("jsonb_build_array(tbl)")}
+        RAISE EXCEPTION USING ERRCODE = '${ROLLBACK_STATE}';
+      EXCEPTION WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;
+      END;
+    END LOOP;
   END LOOP;
-  PERFORM set_config('${RESULTS_SETTING}', results::text, true);
+  PERFORM set_config('${RESULTS_SETTING}', array_to_json(results)::text, true);
   PERFORM set_config('${ERRORS_SETTING}', errors::text, true);
 END
 $pg_access$`;
@@ -115,7 +163,9 @@ export async function normalizeExpressions(
     });
     byTable.set(key, group);
   });
-  const payload = [...byTable.values()];
+  const groups = [...byTable.values()];
+  const payload: (typeof groups)[] = [];
+  for (let i = 0; i < groups.length; i += TABLES_PER_BATCH) payload.push(groups.slice(i, i + TABLES_PER_BATCH));
   const begin = options.inTransaction ? 'SAVEPOINT pg_access_normalize' : 'BEGIN';
   const end = options.inTransaction ? 'ROLLBACK TO SAVEPOINT pg_access_normalize' : 'ROLLBACK';
   await db.query(begin);
