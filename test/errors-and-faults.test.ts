@@ -72,6 +72,11 @@ describe('declaration errors', () => {
     expect(e.message).not.toContain('"good"');
   });
 
+  it('a policy for no role at all', async () => {
+    const e = await rejection(() => defineAccess({ roles: [], tables: [table('docs', { policies: [policy('p', { to: [], using: 'true' })] })] }));
+    expect(e.message).toContain('policy "p" on "public"."docs": to: [] names no role');
+  });
+
   it('duplicate policy names on a table', async () => {
     const e = await rejection(() => defineAccess({ roles: [], tables: [table('docs', { policies: [policy('p', { using: 'true' }), policy('p', { using: 'false' })] })] }));
     expect(e.message).toContain('Table "public"."docs" declares policy "p" more than once');

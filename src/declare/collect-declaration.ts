@@ -204,6 +204,7 @@ async function collectPolicy(
     const lower = typeof r === 'string' ? r.toLowerCase() : r;
     return (SPECIAL_POLICY_ROLES as readonly unknown[]).includes(lower) || r === 'PUBLIC' ? (lower as string) : r;
   });
+  if (roles.length === 0) errors.push(`${where}: to: [] names no role; leave it out for PUBLIC, or list roles.`);
   const using = await renderExpression(o.using, columns, `${where}: using`, errors);
   const withCheck = await renderExpression(o.withCheck, columns, `${where}: withCheck`, errors);
   // One command per policy: PostgreSQL has no "FOR SELECT, UPDATE". A list
