@@ -1,0 +1,48 @@
+import { identifierBytes, MAX_IDENTIFIER_BYTES, quoteIdent } from '../render/sql/quote.js';
+import { SPECIAL_POLICY_ROLES, type CollectedTable } from './collected-access.js';
+
+/** `"schema"."name"`, how every message names a table. */
+export const display = (schema: string, name: string): string => `${quoteIdent(schema)}.${quoteIdent(name)}`;
+
+export function checkRoles(roles: readonly string[], where: string, managed: Set<string>, errors: string[], policy: boolean): void {
+  for (const role of roles) {
+    if (typeof role !== 'string' || role === '') {
+      errors.push(`${where}: role ${describeValue(role)} is not a role name.`);
+      continue;
+    }
+    if (role === 'public') continue;
+    if (policy && (SPECIAL_POLICY_ROLES as readonly string[]).includes(role)) continue;
+    if (!policy && (role === 'current_user' || role === 'current_role' || role === 'session_user')) {
+      errors.push(`${where}: grants name roles explicitly; ${role} is only accepted in a policy's to.`);
+      continue;
+    }
+    if (!managed.has(role)) {
+      errors.push(`${where} names role ${JSON.stringify(role)}, which is not in defineAccess({ roles }); add it there (pg-access only manages grants of listed roles).`);
+    }
+  }
+}
+
+export function checkDuplicatePolicies(t: CollectedTable, errors: string[]): void {
+  const seen = new Set<string>();
+  for (const p of t.policies) {
+    if (seen.has(p.name)) errors.push(`Table ${display(t.schema, t.name)} declares policy ${quoteIdent(p.name)} more than once; policy names are unique per table.`);
+    seen.add(p.name);
+  }
+}
+
+export function checkIdentifier(name: string, what: string, errors: string[]): void {
+  if (typeof name !== 'string' || name === '') {
+    errors.push(`${what}: the name is empty.`);
+  } else if (name.includes('\0')) {
+    errors.push(`${what}: the name contains a NUL byte.`);
+  } else if (identifierBytes(name) > MAX_IDENTIFIER_BYTES) {
+    errors.push(`${what}: the name is ${identifierBytes(name)} bytes long; PostgreSQL truncates identifiers to ${MAX_IDENTIFIER_BYTES} bytes, so it would never match. Shorten it.`);
+  }
+}
+
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return value.constructor?.name ? `a ${value.constructor.name}` : 'an object';
+  return String(value);
+}
