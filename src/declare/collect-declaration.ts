@@ -133,6 +133,11 @@ function collectGrant(declared: GrantDeclaration, origin: string, _roles: Set<st
   const to = declared.options.to;
   const grantees = (Array.isArray(to) ? to : [to]).map((r) => (r === 'PUBLIC' || (typeof r === 'string' && r.toLowerCase() === 'public') ? 'public' : r));
   if (grantees.length === 0) errors.push(`${origin}: to: [] names no role.`);
+  // PostgreSQL refuses WITH GRANT OPTION for PUBLIC ("grant options can only
+  // be granted to roles"): caught here, before a plan that could not run.
+  if (declared.options.withGrantOption === true && grantees.includes('public')) {
+    errors.push(`${origin}: withGrantOption cannot be given to PUBLIC (PostgreSQL grants options only to roles); grant to 'public' without it, or name the roles that may pass the privilege on.`);
+  }
   return { privileges: normalized, grantees, withGrantOption: declared.options.withGrantOption === true, origin };
 }
 
