@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineAccess, grant, plan, schema, table } from '../src/index.js';
-import { accessSnapshot } from './support/catalog.js';
+import { accessSnapshot, runStatements } from './support/catalog.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { createRoles } from './support/roles.js';
 
@@ -45,5 +45,31 @@ describe('grant options', () => {
       expect(error?.message).toContain('withGrantOption cannot be given to PUBLIC');
     }
     expect(await accessSnapshot(db.pool)).toEqual(before);
+  });
+});
+
+describe('implied schema USAGE', () => {
+  it('a grant to PUBLIC elsewhere does not make pg-access forget that PUBLIC already has USAGE on an undeclared schema', async () => {
+    // PostgreSQL 15+: `public` grants USAGE to PUBLIC; pg-access never revokes
+    // on a schema that is not declared, so PUBLIC keeps it and a role granted
+    // a table there needs no USAGE of its own.
+    const t = fresh('pr_usage');
+    const other = fresh('pr_usage_s');
+    await db.query(`CREATE TABLE ${t} (id int); CREATE SCHEMA ${other}; CREATE TABLE ${other}.tags (id int)`);
+    const access = defineAccess({
+      roles: [r.pr_a],
+      tables: [table(t, { grants: [grant('TRIGGER', { to: r.pr_a })] }), table(`${other}.tags`, { grants: [grant('SELECT', { to: 'public' })] })],
+    });
+    const p = await plan(db.pool, access);
+    expect(p.operations.map((o) => o.description)).toEqual([
+      `grant USAGE on schema ${other} to PUBLIC`,
+      `grant SELECT on table ${other}.tags to PUBLIC`,
+      `grant TRIGGER on table public.${t} to ${r.pr_a}`,
+    ]);
+    await runStatements(db.pool, p.up);
+    const { rows } = await db.query(`SELECT has_schema_privilege($1, 'public', 'USAGE') AS usage, (SELECT nspacl::text[] FROM pg_namespace WHERE nspname = 'public') AS acl`, [r.pr_a]);
+    expect(rows[0].usage).toBe(true);
+    expect((rows[0].acl as string[]).some((e) => e.startsWith(`${r.pr_a}=`))).toBe(false);
+    expect((await plan(db.pool, access)).isEmpty).toBe(true);
   });
 });

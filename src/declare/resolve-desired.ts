@@ -111,15 +111,16 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
     }
   }
   // Table privileges are useless without USAGE on the schema: every grantee
-  // of a table gets it, unless everyone already has it through PUBLIC (as on
-  // the `public` schema by default) and the declaration keeps it that way.
+  // of a table gets it, unless everyone has it through PUBLIC once the plan
+  // is applied (as on the `public` schema by default). PUBLIC's USAGE is what
+  // the declaration says on a declared schema once PUBLIC is managed; on any
+  // other schema nothing is ever revoked, so what PUBLIC holds now it keeps.
   const publicManaged = collected.roles.includes('public') || grants.some((g) => g.grantee === 'public');
   for (const [schemaName, grantees] of usageBySchema) {
     const owner = catalog.schemas.get(schemaName)?.owner;
     const declaredUsage = new Set(grants.filter((g) => g.target.kind === 'schema' && g.target.name === schemaName && g.privilege === 'USAGE').map((g) => g.grantee));
-    const publicHasUsage = publicManaged
-      ? declaredUsage.has('public') || grantees.has('public')
-      : (catalog.schemas.get(schemaName)?.acl ?? []).some((e) => e.grantee === 'public' && e.privilege === 'USAGE');
+    const publicKeepsUsage = !(publicManaged && declaredSchemas.has(schemaName)) && (catalog.schemas.get(schemaName)?.acl ?? []).some((e) => e.grantee === 'public' && e.privilege === 'USAGE');
+    const publicHasUsage = declaredUsage.has('public') || grantees.has('public') || publicKeepsUsage;
     for (const grantee of grantees) {
       if (grantee === owner || declaredUsage.has(grantee) || (publicHasUsage && grantee !== 'public')) continue;
       grants.push({ target: { kind: 'schema', name: schemaName }, grantee, privilege: 'USAGE', grantable: false });
