@@ -64,8 +64,8 @@ export interface AccessPair {
   readonly b: AccessSpec;
 }
 
-/** Few names, so two declarations often share one (ALTER / recreate) and differ on others (create / drop). */
-export const POLICY_NAMES = ['own', 'fence', 'Read All', `Mine's "view"; --`] as const;
+/** Few names, so two declarations often share one (ALTER / recreate) and differ on others (create / drop); 'own' and 'Own' are two. */
+export const POLICY_NAMES = ['own', 'fence', 'Own', 'Read All', `Mine's "view"; --`] as const;
 const COMMANDS: readonly Command[] = ['ALL', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'];
 const POLICY_ROLES: PolicyRole[] = ['a', 'b', 'c', 'public', 'current_user', 'session_user'];
 const GRANTEES: Grantee[] = ['a', 'b', 'c', 'public'];

@@ -9,6 +9,7 @@
  *   plan(B) again           → empty;
  *   run the plan's down     → the whole database's access snapshot is exactly
  *                             the one taken after A;
+ *   run the up again        → exactly as after the first up;
  *
  * and the out-of-scope sentinel (relations no declaration lists, privileges
  * of a role none names) never changes. "Exactly A / B" is computed by
@@ -185,6 +186,10 @@ async function roundTrip({ a, b }: AccessPair): Promise<void> {
   await attempt(`running the down of plan(B):\n  ${p.down.join(';\n  ')}\n`, () => runStatements(db.pool, p.down));
   const afterDown = await accessSnapshot(db.pool);
   expectNoProblem(differences(`after the down of plan(B):\n  ${p.down.join(';\n  ')}\n(the up was:\n  ${p.up.join(';\n  ')})\n`, afterDown, afterA), checkSentinel('after the down', afterDown));
+
+  // A migration can be applied again after its downgrade.
+  await attempt('running the up of plan(B) again after its down', () => runStatements(db.pool, p.up));
+  expectNoProblem(differences('after the up, the down and the up again', await accessSnapshot(db.pool), afterB));
 }
 
 it(
