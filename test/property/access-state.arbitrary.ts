@@ -12,7 +12,7 @@
  */
 import fc from 'fast-check';
 import { defineAccess, grant, policy, schema, table, type AccessDeclaration, type PolicyOptions } from '../../src/index.js';
-import { CRM, EXTRA_SCHEMA, FIXTURE_TABLES, fixtureTable, MANAGED_ROLES, type FixtureTable, type FixtureTableId, type ManagedRole, type RoleNames } from './fixture.js';
+import { CRM, DRIFT_SQL, EXTRA_SCHEMA, FIXTURE_TABLES, fixtureTable, MANAGED_ROLES, type FixtureTable, type FixtureTableId, type ManagedRole, type RoleNames } from './fixture.js';
 
 export type Command = 'ALL' | 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
 /** Who a policy may name: managed roles, PUBLIC, and current_user / session_user (resolved to the connected role). */
@@ -60,6 +60,8 @@ export interface AccessSpec {
 }
 
 export interface AccessPair {
+  /** Hand-made drift (fixture.DRIFT_SQL) run before A. */
+  readonly drift: readonly string[];
   readonly a: AccessSpec;
   readonly b: AccessSpec;
 }
@@ -156,15 +158,20 @@ export function accessPairArbitrary(tablePrivileges: readonly string[]): fc.Arbi
   const spec = accessSpecArbitrary(tablePrivileges);
   const relation = fc.constantFrom('independent', 'independent', 'same', 'edited') as fc.Arbitrary<'independent' | 'same' | 'edited'>;
   return fc
-    .record({ a: spec, b: spec, relations: fc.array(relation, { minLength: FIXTURE_TABLES.length, maxLength: FIXTURE_TABLES.length }) })
-    .map(({ a, b, relations }) => {
+    .record({
+      drift: fc.subarray([...DRIFT_SQL], { maxLength: 4 }),
+      a: spec,
+      b: spec,
+      relations: fc.array(relation, { minLength: FIXTURE_TABLES.length, maxLength: FIXTURE_TABLES.length }),
+    })
+    .map(({ drift, a, b, relations }) => {
       const tables = FIXTURE_TABLES.flatMap((t, i) => {
         const ofA = a.tables.find((x) => x.table === t.id);
         const ofB = b.tables.find((x) => x.table === t.id);
         const chosen = relations[i] === 'same' ? ofA : relations[i] === 'edited' && ofA && ofB ? edited(ofA, ofB) : ofB;
         return chosen ? [chosen] : [];
       });
-      return withToString({ a, b: { ...b, tables } });
+      return withToString({ drift, a, b: { ...b, tables } });
     });
 }
 
@@ -186,7 +193,12 @@ function edited(a: TableSpec, b: TableSpec): TableSpec {
 }
 
 function withToString(pair: AccessPair): AccessPair {
-  return Object.assign(pair, { [fc.toStringMethod]: () => `\nA = ${describeSpec(pair.a)}\nB = ${describeSpec(pair.b)}\n` });
+  return Object.assign(pair, { [fc.toStringMethod]: () => describePair(pair) });
+}
+
+/** The drift SQL and both declarations, as a failure report shows them. */
+export function describePair(pair: AccessPair): string {
+  return `\n${pair.drift.length ? `drift before A:\n${pair.drift.map((d) => `  ${d};`).join('\n')}\n` : ''}A = ${describeSpec(pair.a)}\nB = ${describeSpec(pair.b)}\n`;
 }
 
 /** The roles defineAccess must list: the extra ones and every managed role a policy or grant names. */

@@ -192,6 +192,30 @@ export function fixtureSql(r: RoleNames): string {
   `;
 }
 
+/**
+ * Hand-made drift a pair may start from, on top of the baseline (each used
+ * at most once, in this order): states pg-access itself would not produce.
+ * {a} {b} {c} stand for the quoted role names. None touches the sentinel.
+ */
+export const DRIFT_SQL: readonly string[] = [
+  'ALTER TABLE public.docs DISABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY',
+  `CREATE POLICY "Read All" ON public.docs AS RESTRICTIVE FOR UPDATE TO {a}, {b} USING (true) WITH CHECK (owner_id > 0)`,
+  'CREATE POLICY fence ON "Crm".accounts FOR INSERT TO PUBLIC, {a} WITH CHECK (true)',
+  `CREATE POLICY "Own" ON public."Order Items" TO {c} USING ("Qty" > 0)`,
+  'CREATE POLICY own ON "Crm".tags FOR SELECT USING (tag = current_user)',
+  'GRANT ALL ON public.docs TO {a} WITH GRANT OPTION',
+  'GRANT USAGE ON SCHEMA public TO {b} WITH GRANT OPTION',
+  'GRANT CREATE ON SCHEMA "Crm" TO {b}',
+  'GRANT USAGE, SELECT ON SEQUENCE "Crm".accounts_id_seq TO {a}',
+  'GRANT SELECT ON public.docs_view TO PUBLIC',
+  'GRANT INSERT ON "Crm".accounts TO PUBLIC',
+  'REVOKE USAGE ON SCHEMA public FROM PUBLIC',
+];
+
+export function driftSql(template: string, r: RoleNames): string {
+  return template.replace(/\{([abc])\}/g, (_, k: 'a' | 'b' | 'c') => quoteIdent(r[k]));
+}
+
 /** The relations no declaration lists (their names as catalogLines prints them). */
 export const SENTINEL_RELATIONS = ['public.sentinel', 'public.sentinel_id_seq', 'public.Order Items 1'];
 
