@@ -3,7 +3,8 @@
  * fixture (test/property/fixture.ts), as plain data (`AccessSpec`) that is
  * turned into a pg-access declaration (`toDeclaration`), into the catalogs
  * it should produce (expected-catalog.ts), and into readable code
- * (`describeSpec`) for counterexamples.
+ * (`describeSpec`, `describePair`) for counterexamples. A pair also carries
+ * some hand-made drift (fixture.DRIFT_SQL) to start from.
  *
  * Shrinking: everything is built from record / subarray / uniqueArray /
  * constantFrom / option, whose shrinks go towards "not declared", fewer
