@@ -31,13 +31,15 @@ async function loadCorpus(file: string): Promise<TestDatabase> {
   return db;
 }
 
-/** Removes every policy, RLS flag and non-owner table grant (extension members excepted: they are not declared). */
+/** Removes every policy, RLS flag and non-owner table and column grant (extension members excepted: they are not declared). */
 async function strip(db: TestDatabase): Promise<void> {
   await db.query(`DO $$ DECLARE r record; BEGIN
     FOR r IN SELECT schemaname, tablename, policyname FROM pg_policies LOOP
       EXECUTE format('DROP POLICY %I ON %I.%I', r.policyname, r.schemaname, r.tablename);
     END LOOP;
-    FOR r IN SELECT n.nspname, c.relname, c.relkind, a.grantee FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
+    -- REVOKE ALL ON TABLE also removes the grantee's column privileges.
+    FOR r IN SELECT DISTINCT n.nspname, c.relname, c.relkind, a.grantee FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
+               LATERAL (SELECT x.grantee FROM aclexplode(c.relacl) x UNION SELECT x.grantee FROM pg_attribute t, aclexplode(t.attacl) x WHERE t.attrelid = c.oid AND t.attnum > 0) a
              WHERE c.relkind IN ('r','p','v','m','f') AND a.grantee <> c.relowner AND n.nspname NOT IN ('pg_catalog','information_schema')
                AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') LOOP
       EXECUTE format('REVOKE ALL ON TABLE %I.%I FROM %s CASCADE', r.nspname, r.relname, CASE WHEN r.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r.grantee)) END);
@@ -48,9 +50,9 @@ async function strip(db: TestDatabase): Promise<void> {
   END $$`);
 }
 
-/** Table-level access only (policies, RLS flags, table ACLs): the part a declaration of tables manages. */
+/** Table-level access only (policies, RLS flags, table and column ACLs): the part a declaration of tables manages. */
 function tableAccess(s: Awaited<ReturnType<typeof accessSnapshot>>) {
-  return { policies: s.policies, relations: s.relations.filter((r) => r.kind !== 'S').map(({ schema, name, rls, force, acl }) => ({ schema, name, rls, force, acl })) };
+  return { policies: s.policies, relations: s.relations.filter((r) => r.kind !== 'S').map(({ schema, name, rls, force, acl, columnAcl }) => ({ schema, name, rls, force, acl, columnAcl })) };
 }
 
 describe.skipIf(!existsSync(corpusDir))('corpus', () => {

@@ -54,7 +54,7 @@ describe('declaration errors', () => {
   it('a listed role missing from the database is named', async () => {
     const e = await rejection(() => defineAccess({ roles: ['no_such_role_xyz'], tables: [table('docs', { grants: [grant('SELECT', { to: 'no_such_role_xyz' })] })] }));
     expect(e.code).toBe('DECLARATION_DOES_NOT_MATCH_DATABASE');
-    expect(e.message).toContain('Role "no_such_role_xyz" (declared in defineAccess({ roles })) does not exist in the database');
+    expect(e.message).toContain('Role "no_such_role_xyz" does not exist in the database. Create it first (CREATE ROLE "no_such_role_xyz"), or declare it with role("no_such_role_xyz")');
   });
 
   it('a missing table is named, with the fix', async () => {

@@ -1,6 +1,18 @@
 import { PgAccessError } from '../errors.js';
 import type {
   AccessDeclaration,
+  DatabaseDeclaration,
+  DatabaseOptions,
+  DefaultPrivilegesDeclaration,
+  DefaultPrivilegesOptions,
+  ExistingRoleDeclaration,
+  ExistingRoleOptions,
+  RoleDeclaration,
+  RoleOptions,
+  RoutineDeclaration,
+  RoutineOptions,
+  SequenceDeclaration,
+  SequenceOptions,
   AccessInput,
   GrantDeclaration,
   GrantOptions,
@@ -16,17 +28,69 @@ import type {
 /** Declares the access pg-access manages. Validation that needs the database happens at plan time. */
 export function defineAccess(input: AccessInput): AccessDeclaration {
   if (!input || typeof input !== 'object') throw new PgAccessError('INVALID_DECLARATION', 'defineAccess() expects an object: { roles, tables, schemas? }.');
-  if (!Array.isArray(input.roles)) throw new PgAccessError('INVALID_DECLARATION', 'defineAccess({ roles }) must be an array of role names, e.g. roles: [\'app_user\'].');
+  if (!Array.isArray(input.roles)) throw new PgAccessError('INVALID_DECLARATION', 'defineAccess({ roles }) must be an array of role names, role(...) or existingRole(...), e.g. roles: [\'app_user\'].');
   if (!Array.isArray(input.tables)) throw new PgAccessError('INVALID_DECLARATION', 'defineAccess({ tables }) must be an array of table(...) declarations.');
-  for (const role of input.roles) {
-    if (typeof role !== 'string' || role === '') throw new PgAccessError('INVALID_DECLARATION', `defineAccess({ roles }) contains ${JSON.stringify(role)}; every role must be a non-empty string.`);
+  for (const key of ['schemas', 'sequences', 'routines', 'defaultPrivileges'] as const) {
+    if (input[key] !== undefined && !Array.isArray(input[key])) throw new PgAccessError('INVALID_DECLARATION', `defineAccess({ ${key} }) must be an array.`);
+  }
+  const roles = input.roles.map((r) => {
+    if (typeof r === 'string') {
+      if (r === '') throw new PgAccessError('INVALID_DECLARATION', 'defineAccess({ roles }) contains an empty role name.');
+      return existingRole(r);
+    }
+    if (r && typeof r === 'object' && (r.kind === 'role' || r.kind === 'existing-role')) return r;
+    throw new PgAccessError('INVALID_DECLARATION', `defineAccess({ roles }) contains ${JSON.stringify(r)}; write a role name, role(name, options) or existingRole(name).`);
+  });
+  if (input.database !== undefined && (input.database as { kind?: unknown })?.kind !== 'database') {
+    throw new PgAccessError('INVALID_DECLARATION', 'defineAccess({ database }) must be database({ grants, revokeFromPublic }).');
   }
   return Object.freeze({
     kind: 'access',
-    roles: [...input.roles],
+    roles,
     schemas: (input.schemas ?? []).map((s) => (typeof s === 'string' ? schema(s) : s)),
     tables: input.tables.map((t) => (isTableDeclaration(t) ? t : table(t))),
+    sequences: (input.sequences ?? []).map((s) => (typeof s === 'string' ? sequence(s) : s)),
+    routines: [...(input.routines ?? [])],
+    database: input.database,
+    defaultPrivileges: [...(input.defaultPrivileges ?? [])],
   });
+}
+
+/** A role pg-access creates when missing and keeps as declared (attributes and memberships). */
+export function role(name: string, options: RoleOptions = {}): RoleDeclaration {
+  if (typeof name !== 'string' || name === '') throw new PgAccessError('INVALID_DECLARATION', `role() needs a non-empty name, got ${JSON.stringify(name)}.`);
+  return Object.freeze({ kind: 'role', name, options });
+}
+
+/** A role that already exists (e.g. a provider's anon/authenticated): named in grants and policies, never created, altered or dropped. */
+export function existingRole(name: string, options: ExistingRoleOptions = {}): ExistingRoleDeclaration {
+  if (typeof name !== 'string' || name === '') throw new PgAccessError('INVALID_DECLARATION', `existingRole() needs a non-empty name, got ${JSON.stringify(name)}.`);
+  return Object.freeze({ kind: 'existing-role', name, options });
+}
+
+/** `sequence('app.invoice_number', { grants })`: a sequence whose whole ACL is managed for the declared roles. */
+export function sequence(name: string, options: SequenceOptions = {}): SequenceDeclaration {
+  if (typeof name !== 'string' || name === '') throw new PgAccessError('INVALID_DECLARATION', `sequence() needs a non-empty name, got ${JSON.stringify(name)}.`);
+  return Object.freeze({ kind: 'sequence', sequence: name, options });
+}
+
+/** `routine('app.current_tenant()', { grants: [grant('EXECUTE', { to })], revokeFromPublic: true })`: a function or procedure by signature. */
+export function routine(signature: string, options: RoutineOptions = {}): RoutineDeclaration {
+  if (typeof signature !== 'string' || signature === '') throw new PgAccessError('INVALID_DECLARATION', `routine() needs a signature such as 'app.current_tenant()', got ${JSON.stringify(signature)}.`);
+  return Object.freeze({ kind: 'routine', signature, options });
+}
+
+/** Privileges on the database pg-access is connected to. */
+export function database(options: DatabaseOptions = {}): DatabaseDeclaration {
+  return Object.freeze({ kind: 'database', options });
+}
+
+/** ALTER DEFAULT PRIVILEGES [FOR ROLE] [IN SCHEMA] GRANT ... ON <on>: what objects created later receive. */
+export function defaultPrivileges(options: DefaultPrivilegesOptions): DefaultPrivilegesDeclaration {
+  if (!options || typeof options !== 'object' || options.on === undefined) {
+    throw new PgAccessError('INVALID_DECLARATION', "defaultPrivileges() needs { on: 'tables' | 'sequences' | 'functions' | 'types' | 'schemas', grants }.");
+  }
+  return Object.freeze({ kind: 'default-privileges', options });
 }
 
 export function table<T extends TableInput>(ref: T, options: TableOptions<T> = {}): TableDeclaration<T> {

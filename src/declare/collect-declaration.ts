@@ -3,12 +3,15 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { qualifiedKey } from '../model/qualified-name.js';
 import { quoteIdent } from '../render/sql/quote.js';
 import { collectPolicy, loadDrizzle, type DrizzleModule } from './collect-policy.js';
-import type { CollectedAccess, CollectedGrant, CollectedPolicy, CollectedSchema, CollectedTable } from './collected-access.js';
+import { collectGrant } from './collect-grant.js';
+import { collectDatabase, collectDefaultPrivileges, collectRoutine, collectSequence } from './collect-objects.js';
+import { collectRoles } from './collect-roles.js';
+import type { CollectedAccess, CollectedPolicy, CollectedSchema, CollectedTable } from './collected-access.js';
 import { checkDuplicatePolicies, checkIdentifier, checkRoles, describeValue, display } from './declaration-checks.js';
-import type { AccessDeclaration, GrantDeclaration, PolicyDeclaration, TableDeclaration } from './declarations.js';
+import type { AccessDeclaration, PolicyDeclaration, TableDeclaration } from './declarations.js';
 import { parseTableName } from './table-name.js';
 
-export type { CollectedAccess, CollectedGrant, CollectedPolicy, CollectedSchema, CollectedTable } from './collected-access.js';
+export type * from './collected-access.js';
 
 /**
  * Flattens and validates a declaration. All problems are gathered and thrown
@@ -18,11 +21,8 @@ export type { CollectedAccess, CollectedGrant, CollectedPolicy, CollectedSchema,
 export async function collectDeclaration(declaration: AccessDeclaration): Promise<CollectedAccess> {
   const errors: string[] = [];
   const diagnostics: Diagnostic[] = [];
-  const roles = new Set(declaration.roles);
-  for (const role of declaration.roles) checkIdentifier(role, `role ${JSON.stringify(role)} in defineAccess({ roles })`, errors);
-  if (declaration.roles.some((r) => r === 'public' || r === 'PUBLIC')) {
-    errors.push('defineAccess({ roles }) lists "public": PUBLIC is not a role to manage; write to: \'public\' in a policy or grant instead.');
-  }
+  const roleDeclarations = collectRoles(declaration.roles, errors);
+  const roles = new Set(roleDeclarations.map((r) => r.name));
   const drizzle = await loadDrizzleIfUsed(declaration);
 
   const tables: CollectedTable[] = [];
@@ -48,22 +48,29 @@ export async function collectDeclaration(declaration: AccessDeclaration): Promis
 
   const schemas: CollectedSchema[] = declaration.schemas.map((s) => {
     checkIdentifier(s.name, `schema ${JSON.stringify(s.name)}`, errors);
-    return { name: s.name, grants: (s.options.grants ?? []).map((g) => collectGrant(g, `schema ${quoteIdent(s.name)}`, roles, errors)) };
+    return { name: s.name, grants: (s.options.grants ?? []).map((g) => collectGrant(g, `schema ${quoteIdent(s.name)}`, 'schema', errors)) };
   });
+  const sequences = declaration.sequences.map((d) => collectSequence(d, errors)).filter((s) => s !== null);
+  const routines = declaration.routines.map((d) => collectRoutine(d, errors)).filter((r) => r !== null);
+  const database = collectDatabase(declaration.database, errors);
+  const defaultPrivileges = declaration.defaultPrivileges.map((d) => collectDefaultPrivileges(d, errors)).filter((d) => d !== null);
 
   // Roles every policy and grant may name: the declared ones (plus those Drizzle policies name).
   for (const t of tables) {
     for (const p of t.policies) checkRoles(p.roles, `policy ${quoteIdent(p.name)} on ${display(t.schema, t.name)}`, roles, errors, true);
     for (const g of t.grants) checkRoles(g.grantees, g.origin, roles, errors, false);
   }
-  for (const s of schemas) for (const g of s.grants) checkRoles(g.grantees, g.origin, roles, errors, false);
+  const otherGrants = [...schemas, ...sequences, ...routines, ...(database ? [database] : []), ...defaultPrivileges].flatMap((o) => o.grants);
+  for (const g of otherGrants) checkRoles(g.grantees, g.origin, roles, errors, false);
+  for (const d of defaultPrivileges) if (d.forRole !== null) checkRoles([d.forRole], `${d.origin}: forRole`, roles, errors, false);
 
   if (errors.length) {
     throw new PgAccessError('INVALID_DECLARATION', `The access declaration has ${errors.length} problem${errors.length > 1 ? 's' : ''}; nothing was changed.`, errors);
   }
-  return { roles: [...roles], tables, schemas, diagnostics };
+  // Roles Drizzle's pgRole() named are existing roles, as a plain name is.
+  for (const name of roles) if (!roleDeclarations.some((r) => r.name === name)) roleDeclarations.push({ name, managed: false, attributes: null, inRoles: undefined, passwordEnv: undefined });
+  return { roles: [...roles], roleDeclarations, tables, schemas, sequences, routines, database, defaultPrivileges, diagnostics };
 }
-
 
 async function loadDrizzleIfUsed(declaration: AccessDeclaration): Promise<DrizzleModule | null> {
   if (!declaration.tables.some((t) => typeof t.table === 'object')) return null;
@@ -122,23 +129,8 @@ async function collectTable(
       message: `Table ${where} declares ${policies.length} polic${policies.length > 1 ? 'ies' : 'y'} but rls: false, so PostgreSQL will not enforce them: every role with a table privilege sees and changes every row. Remove rls: false to enforce them.`,
     });
   }
-  const grants = (declared.options.grants ?? []).map((g) => collectGrant(g, `grant on ${where}`, roles, errors));
+  const grants = (declared.options.grants ?? []).map((g) => collectGrant(g, `grant on ${where}`, 'table', errors));
   return { schema, name, rls, policies, grants };
-}
-
-
-function collectGrant(declared: GrantDeclaration, origin: string, _roles: Set<string>, errors: string[]): CollectedGrant {
-  const privileges = declared.privileges.map((p) => (typeof p === 'string' ? p.trim().toUpperCase().replace(/\s+/g, ' ') : String(p)));
-  const normalized = privileges.map((p) => (p === 'ALL PRIVILEGES' ? 'ALL' : p));
-  const to = declared.options.to;
-  const grantees = (Array.isArray(to) ? to : [to]).map((r) => (r === 'PUBLIC' || (typeof r === 'string' && r.toLowerCase() === 'public') ? 'public' : r));
-  if (grantees.length === 0) errors.push(`${origin}: to: [] names no role.`);
-  // PostgreSQL refuses WITH GRANT OPTION for PUBLIC ("grant options can only
-  // be granted to roles"): caught here, before a plan that could not run.
-  if (declared.options.withGrantOption === true && grantees.includes('public')) {
-    errors.push(`${origin}: withGrantOption cannot be given to PUBLIC (PostgreSQL grants options only to roles); grant to 'public' without it, or name the roles that may pass the privilege on.`);
-  }
-  return { privileges: normalized, grantees, withGrantOption: declared.options.withGrantOption === true, origin };
 }
 
 

@@ -37,6 +37,12 @@ export interface GrantOptions {
   to: string | readonly string[];
   /** WITH GRANT OPTION. Default false. */
   withGrantOption?: boolean;
+  /**
+   * In a table's grants only: column privileges (SELECT, INSERT, UPDATE,
+   * REFERENCES) on these columns instead of the whole table. Drizzle column
+   * objects or column names.
+   */
+  columns?: readonly (string | { readonly name: string })[];
 }
 
 export interface GrantDeclaration {
@@ -76,9 +82,132 @@ export interface SchemaDeclaration {
   readonly options: SchemaOptions;
 }
 
+/** A membership: the role to be a member of, with its options (INHERIT and SET exist from PostgreSQL 16 on). */
+export interface MembershipInput {
+  role: string;
+  /** WITH ADMIN OPTION: the member may grant the role to others. Default false. */
+  admin?: boolean;
+  /** PostgreSQL 16+: use the role's privileges without SET ROLE. Default: the member's own `inherit` attribute (as PostgreSQL does). */
+  inherit?: boolean;
+  /** PostgreSQL 16+: may SET ROLE to it. Default true. */
+  set?: boolean;
+}
+
+export interface ExistingRoleOptions {
+  /** Roles it is a member of. For an existing role, memberships in roles declared with role() are managed; others are only added. */
+  inRoles?: readonly (string | MembershipInput)[];
+}
+
+export interface RoleOptions extends ExistingRoleOptions {
+  /** Every attribute left out takes CREATE ROLE's default (NOLOGIN, INHERIT, NOBYPASSRLS, NOCREATEDB, NOCREATEROLE, no connection limit, no expiry). */
+  login?: boolean;
+  inherit?: boolean;
+  bypassRls?: boolean;
+  createDb?: boolean;
+  createRole?: boolean;
+  /** -1 or left out: no limit. */
+  connectionLimit?: number;
+  /** A Date or a timestamp PostgreSQL-style ('2027-01-01T00:00:00Z'); null / 'infinity': never expires. */
+  validUntil?: Date | string | null;
+  /**
+   * Never a password in code: the name of an environment variable read by
+   * `apply` only (never written to a plan or a migration file). Applied when
+   * the role is created, or on every apply with `setPasswords: true`
+   * (`pg-access apply --set-passwords`).
+   */
+  password?: { readonly env: string };
+}
+
+/** A role pg-access creates when missing and whose attributes it keeps as declared. */
+export interface RoleDeclaration {
+  readonly kind: 'role';
+  readonly name: string;
+  readonly options: RoleOptions;
+}
+
+/** A role that exists already and that pg-access never creates, alters or drops (provider roles such as anon or rds_superuser). */
+export interface ExistingRoleDeclaration {
+  readonly kind: 'existing-role';
+  readonly name: string;
+  readonly options: ExistingRoleOptions;
+}
+
+export type RoleInput = string | RoleDeclaration | ExistingRoleDeclaration;
+
+export interface SequenceOptions {
+  grants?: readonly GrantDeclaration[];
+}
+
+export interface SequenceDeclaration {
+  readonly kind: 'sequence';
+  readonly sequence: string;
+  readonly options: SequenceOptions;
+}
+
+export interface RoutineOptions {
+  /** EXECUTE (the only routine privilege). */
+  grants?: readonly GrantDeclaration[];
+  /**
+   * PostgreSQL lets PUBLIC execute every new function. true: PUBLIC keeps
+   * only what `grants` gives it (usually nothing). Left out: PUBLIC's EXECUTE
+   * is left as it is.
+   */
+  revokeFromPublic?: boolean;
+}
+
+export interface RoutineDeclaration {
+  readonly kind: 'routine';
+  /** 'schema.name(argument types)', e.g. 'app.current_tenant()' or 'app.transfer(integer, numeric)'. */
+  readonly signature: string;
+  readonly options: RoutineOptions;
+}
+
+export interface DatabaseOptions {
+  /** CONNECT, TEMPORARY, CREATE on the database pg-access is connected to. */
+  grants?: readonly GrantDeclaration[];
+  /** PostgreSQL lets PUBLIC connect and create temporary tables. true: PUBLIC keeps only what `grants` gives it. Left out: left as it is. */
+  revokeFromPublic?: boolean;
+}
+
+export interface DatabaseDeclaration {
+  readonly kind: 'database';
+  readonly options: DatabaseOptions;
+}
+
+export type DefaultObjectTypeInput = 'tables' | 'sequences' | 'functions' | 'routines' | 'types' | 'schemas';
+
+export interface DefaultPrivilegesOptions {
+  /** Whose future objects: default the role pg-access connects as (ALTER DEFAULT PRIVILEGES without FOR ROLE). */
+  forRole?: string;
+  /** Only objects created in this schema; left out: everywhere (not allowed with on: 'schemas'). */
+  inSchema?: string;
+  on: DefaultObjectTypeInput;
+  grants?: readonly GrantDeclaration[];
+  /** For functions and types, which PUBLIC may use by default: true takes that away (PUBLIC keeps only what `grants` gives it). */
+  revokeFromPublic?: boolean;
+}
+
+export interface DefaultPrivilegesDeclaration {
+  readonly kind: 'default-privileges';
+  readonly options: DefaultPrivilegesOptions;
+}
+
 export interface AccessInput {
-  /** The roles pg-access manages grants for. Every role a policy or grant names must be here. They must already exist. */
-  roles: readonly string[];
+  /**
+   * Every role the declaration names. A string or existingRole(name) is a role
+   * that must exist already: pg-access manages its grants but never creates,
+   * alters or drops it. role(name, options) is a role pg-access creates and
+   * keeps as declared.
+   */
+  roles: readonly RoleInput[];
+  /** Sequences managed explicitly (beyond the USAGE INSERT needs on serial/identity sequences, which is implied). */
+  sequences?: readonly (string | SequenceDeclaration)[];
+  /** Functions and procedures whose EXECUTE privilege is managed. */
+  routines?: readonly RoutineDeclaration[];
+  /** Privileges on the database pg-access is connected to. */
+  database?: DatabaseDeclaration;
+  /** ALTER DEFAULT PRIVILEGES: what objects created later receive. */
+  defaultPrivileges?: readonly DefaultPrivilegesDeclaration[];
   /** Extra schemas to create if missing and grant on; schemas of declared tables are included automatically. */
   schemas?: readonly (string | SchemaDeclaration)[];
   /** Declared tables: table(...) entries, or bare Drizzle tables / names (their Drizzle pgPolicy/enableRLS is picked up). */
@@ -87,7 +216,11 @@ export interface AccessInput {
 
 export interface AccessDeclaration {
   readonly kind: 'access';
-  readonly roles: readonly string[];
+  readonly roles: readonly (RoleDeclaration | ExistingRoleDeclaration)[];
+  readonly sequences: readonly SequenceDeclaration[];
+  readonly routines: readonly RoutineDeclaration[];
+  readonly database: DatabaseDeclaration | undefined;
+  readonly defaultPrivileges: readonly DefaultPrivilegesDeclaration[];
   readonly schemas: readonly SchemaDeclaration[];
   readonly tables: readonly TableDeclaration<any>[];
 }

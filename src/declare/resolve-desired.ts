@@ -1,13 +1,15 @@
 import { PgAccessError } from '../errors.js';
 import type { AccessState, Scope } from '../model/access-state.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { grantKey, type Grant, type GrantTarget } from '../model/grant.js';
+import { grantKey, targetKey, type Grant, type GrantTarget } from '../model/grant.js';
 import type { Policy } from '../model/policy.js';
-import { SCHEMA_PRIVILEGES, tablePrivilegesFor } from '../model/privileges.js';
+import { privilegesFor } from '../model/privileges.js';
 import { compareText, qualifiedKey } from '../model/qualified-name.js';
 import type { CatalogSnapshot } from '../introspect/catalog-snapshot.js';
 import { quoteIdent, quoteQualified } from '../render/sql/quote.js';
-import type { CollectedAccess, CollectedGrant } from './collect-declaration.js';
+import type { GrantedKind } from './collect-grant.js';
+import type { CollectedAccess, CollectedGrant } from './collected-access.js';
+import { resolveRoles, type ManagedObjects } from './resolve-roles.js';
 
 export interface ResolvedDeclaration {
   /** Policies still carry the declared expression text; normalization replaces it with PostgreSQL's deparse. */
@@ -16,31 +18,51 @@ export interface ResolvedDeclaration {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+export interface ResolveOptions {
+  readonly allowDropRoles?: boolean;
+}
+
 /**
  * Applies what the server knows to a collected declaration: checks that
- * tables and roles exist, expands ALL for this server version, resolves
+ * objects and roles exist, expands ALL for this server version, resolves
  * current_user and friends, adds the implied grants (schema USAGE, sequence
  * USAGE for serial/identity inserts) and leaves out grants to owners, whose
  * privileges are implicit.
  */
-export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnapshot): ResolvedDeclaration {
+export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnapshot, options: ResolveOptions = {}): ResolvedDeclaration {
   const errors: string[] = [];
   const diagnostics: Diagnostic[] = [...collected.diagnostics];
   const { server } = catalog;
-
-  for (const role of collected.roles) {
-    if (!catalog.existingRoles.has(role)) {
-      errors.push(`Role ${quoteIdent(role)} (declared in defineAccess({ roles })) does not exist in the database. Create it first (CREATE ROLE ${quoteIdent(role)}); pg-access does not create roles yet.`);
+  const grants: Grant[] = [];
+  const otherTargets: string[] = [];
+  const publicControlled: string[] = [];
+  const usageBySchema = new Map<string, Set<string>>();
+  const needsSchemaUsage = (schema: string, grantee: string) => {
+    const usage = usageBySchema.get(schema) ?? new Set<string>();
+    usage.add(grantee);
+    usageBySchema.set(schema, usage);
+  };
+  /** Expands one declared grant on one object, leaving out the owner. */
+  const addGrants = (g: CollectedGrant, kind: GrantedKind | 'column', target: GrantTarget, owner: string | undefined, where: string) => {
+    const added: { grantee: string; privilege: string }[] = [];
+    for (const { grantee, privilege } of expandGrant(g, kind, server.versionNum, errors)) {
+      if (grantee === owner) {
+        diagnostics.push(ownerDiagnostic(grantee, where));
+        continue;
+      }
+      grants.push({ target, grantee, privilege, grantable: g.withGrantOption });
+      added.push({ grantee, privilege });
     }
-  }
+    return added;
+  };
 
   const declaredSchemas = new Set(collected.schemas.map((s) => s.name));
   const scopeSchemas = new Set(declaredSchemas);
-  const grants: Grant[] = [];
   const policies: Policy[] = [];
   const tables: AccessState['tables'][number][] = [];
-  const sequences: { schema: string; name: string }[] = [];
-  const usageBySchema = new Map<string, Set<string>>();
+  const ownedSequences: { schema: string; name: string }[] = [];
+  const managedRelations = new Set<number>();
+  const usageOnlySequences = new Map<number, readonly { grantee: string; privilege: string }[]>();
 
   for (const t of collected.tables) {
     const where = quoteQualified(t.schema, t.name);
@@ -50,6 +72,7 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
       errors.push(`Table ${where} does not exist in the database. Create it first (run your migrations), or fix the name; pg-access manages access, not tables.`);
       continue;
     }
+    managedRelations.add(found.oid);
     const supportsRls = found.kind === 'r' || found.kind === 'p';
     if (!supportsRls && (t.policies.length > 0 || t.rls !== undefined)) {
       errors.push(`${where} is a ${relkindName(found.kind)}; row-level security and policies apply only to tables. Remove rls/policies from it (grants are fine).`);
@@ -59,63 +82,114 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
     if (supportsRls) tables.push({ schema: t.schema, name: t.name, enabled, forced });
 
     for (const p of t.policies) {
-      policies.push({
-        schema: p.schema,
-        table: p.table,
-        name: p.name,
-        command: p.command,
-        permissive: p.permissive,
-        roles: resolvePolicyRoles(p.roles, server),
-        using: p.using,
-        withCheck: p.withCheck,
-      });
+      policies.push({ ...p, roles: resolvePolicyRoles(p.roles, server) });
     }
 
-    const tablePrivileges = tablePrivilegesFor(server.versionNum) as readonly string[];
-    const target: GrantTarget = { kind: 'table', schema: t.schema, name: t.name };
     const inserters = new Set<string>();
+    const columns = new Set(found.columns);
     for (const g of t.grants) {
-      for (const { grantee, privilege } of expandGrant(g, tablePrivileges, 'table', server.versionNum, errors)) {
-        if (grantee === found.owner) {
-          diagnostics.push(ownerDiagnostic(grantee, where));
+      if (g.columns.length === 0) {
+        for (const a of addGrants(g, 'table', { kind: 'table', schema: t.schema, name: t.name }, found.owner, where)) {
+          if (a.privilege === 'INSERT') inserters.add(a.grantee);
+          needsSchemaUsage(t.schema, a.grantee);
+        }
+        continue;
+      }
+      for (const column of g.columns) {
+        if (!columns.has(column)) {
+          errors.push(`${g.origin}: column ${quoteIdent(column)} does not exist on ${where}; its columns are ${found.columns.map(quoteIdent).join(', ')}.`);
           continue;
         }
-        grants.push({ target, grantee, privilege, grantable: g.withGrantOption });
-        if (privilege === 'INSERT') inserters.add(grantee);
-        const usage = usageBySchema.get(t.schema) ?? new Set<string>();
-        usage.add(grantee);
-        usageBySchema.set(t.schema, usage);
+        for (const a of addGrants(g, 'column', { kind: 'column', schema: t.schema, table: t.name, column }, found.owner, where)) {
+          if (a.privilege === 'INSERT') inserters.add(a.grantee);
+          needsSchemaUsage(t.schema, a.grantee);
+        }
       }
     }
     // INSERT into a serial column calls nextval(), which needs USAGE on the
     // sequence; identity columns do not check it, but granting it keeps
     // explicit nextval()/currval() calls working the same for both.
     for (const seq of found.sequences) {
-      sequences.push({ schema: seq.schema, name: seq.name });
+      ownedSequences.push({ schema: seq.schema, name: seq.name });
+      usageOnlySequences.set(seq.oid, seq.acl);
       for (const grantee of inserters) {
         if (grantee !== seq.owner) grants.push({ target: { kind: 'sequence', schema: seq.schema, name: seq.name }, grantee, privilege: 'USAGE', grantable: false });
       }
     }
   }
 
+  const managedSchemas = new Set<number>();
   for (const s of collected.schemas) {
-    const owner = catalog.schemas.get(s.name)?.owner;
+    const found = catalog.schemas.get(s.name);
+    if (found) managedSchemas.add(found.oid);
+    for (const g of s.grants) addGrants(g, 'schema', { kind: 'schema', name: s.name }, found?.owner, `schema ${quoteIdent(s.name)}`);
+  }
+
+  for (const s of collected.sequences) {
+    const where = quoteQualified(s.schema, s.name);
+    const found = catalog.sequences.get(qualifiedKey(s));
+    scopeSchemas.add(s.schema);
+    if (!found) {
+      errors.push(`Sequence ${where} does not exist in the database. Create it first, or fix the name.`);
+      continue;
+    }
+    managedRelations.add(found.oid);
     for (const g of s.grants) {
-      for (const { grantee, privilege } of expandGrant(g, SCHEMA_PRIVILEGES, 'schema', server.versionNum, errors)) {
-        if (grantee === owner) {
-          diagnostics.push(ownerDiagnostic(grantee, `schema ${quoteIdent(s.name)}`));
-          continue;
-        }
-        grants.push({ target: { kind: 'schema', name: s.name }, grantee, privilege, grantable: g.withGrantOption });
-      }
+      for (const a of addGrants(g, 'sequence', { kind: 'sequence', schema: s.schema, name: s.name }, found.owner, `sequence ${where}`)) needsSchemaUsage(s.schema, a.grantee);
     }
   }
-  // Table privileges are useless without USAGE on the schema: every grantee
-  // of a table gets it, unless everyone has it through PUBLIC once the plan
+
+  const managedRoutines = new Set<number>();
+  for (const r of collected.routines) {
+    const found = catalog.routines.get(r.signature);
+    if (!found) {
+      errors.push(`Routine ${JSON.stringify(r.signature)} does not exist in the database (PostgreSQL's to_regprocedure() finds no function or procedure with that name and those argument types). Check the schema, the name and the argument types.`);
+      continue;
+    }
+    managedRoutines.add(found.oid);
+    scopeSchemas.add(found.schema);
+    const target: GrantTarget = { kind: 'function', schema: found.schema, name: found.name, args: found.args, routine: found.routine };
+    otherTargets.push(targetKey(target));
+    if (r.revokeFromPublic) publicControlled.push(targetKey(target));
+    for (const g of r.grants) {
+      for (const a of addGrants(g, 'function', target, found.owner, `${found.routine.toLowerCase()} ${quoteQualified(found.schema, found.name)}(${found.args})`)) needsSchemaUsage(found.schema, a.grantee);
+    }
+  }
+
+  const managedDatabases = new Set<number>();
+  if (collected.database && catalog.database) {
+    const db = catalog.database;
+    managedDatabases.add(db.oid);
+    const target: GrantTarget = { kind: 'database', name: db.name };
+    otherTargets.push(targetKey(target));
+    if (collected.database.revokeFromPublic) publicControlled.push(targetKey(target));
+    for (const g of collected.database.grants) addGrants(g, 'database', target, db.owner, `database ${quoteIdent(db.name)}`);
+  }
+
+  const managedDefaultAcls = new Set<number>();
+  const managedRoleNames = new Set(collected.roleDeclarations.filter((r) => r.managed).map((r) => r.name));
+  for (const d of collected.defaultPrivileges) {
+    const owner = d.forRole ?? server.currentUser;
+    if (d.inSchema !== null && !catalog.schemas.has(d.inSchema) && !declaredSchemas.has(d.inSchema)) {
+      errors.push(`${d.origin}: schema ${quoteIdent(d.inSchema)} does not exist; declare it in defineAccess({ schemas }) or create it.`);
+    }
+    if (!catalog.roles.has(owner) && !managedRoleNames.has(owner)) {
+      errors.push(`${d.origin}: role ${quoteIdent(owner)} does not exist; declare it with role() or create it.`);
+    }
+    const target: GrantTarget = { kind: 'default', owner, schema: d.inSchema, objects: d.objects };
+    const row = catalog.defaultAcls.find((a) => a.owner === owner && a.schema === d.inSchema && a.objects === d.objects);
+    if (row?.oid != null) managedDefaultAcls.add(row.oid);
+    otherTargets.push(targetKey(target));
+    if (d.revokeFromPublic) publicControlled.push(targetKey(target));
+    for (const g of d.grants) addGrants(g, d.objects, target, owner, `objects ${quoteIdent(owner)} creates`);
+  }
+
+  // Privileges on an object are useless without USAGE on its schema: every
+  // grantee gets it, unless everyone has it through PUBLIC once the plan
   // is applied (as on the `public` schema by default). PUBLIC's USAGE is what
   // the declaration says on a declared schema once PUBLIC is managed; on any
   // other schema nothing is ever revoked, so what PUBLIC holds now it keeps.
-  const publicManaged = collected.roles.includes('public') || grants.some((g) => g.grantee === 'public');
+  const publicManaged = grants.some((g) => g.grantee === 'public');
   for (const [schemaName, grantees] of usageBySchema) {
     const owner = catalog.schemas.get(schemaName)?.owner;
     const declaredUsage = new Set(grants.filter((g) => g.target.kind === 'schema' && g.target.name === schemaName && g.privilege === 'USAGE').map((g) => g.grantee));
@@ -127,21 +201,36 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
     }
   }
 
+  const managedObjects: ManagedObjects = {
+    relations: managedRelations,
+    usageOnlySequences,
+    schemas: managedSchemas,
+    routines: managedRoutines,
+    databases: managedDatabases,
+    defaultAcls: managedDefaultAcls,
+  };
+  const resolvedRoles = resolveRoles(collected, catalog, { allowDropRoles: options.allowDropRoles === true, managedObjects }, errors, diagnostics);
+
   if (errors.length) {
     throw new PgAccessError('DECLARATION_DOES_NOT_MATCH_DATABASE', `The declaration does not fit the database; nothing was changed.`, errors);
   }
 
-  const managedGrantees = new Set<string>(collected.roles);
+  const managedGrantees = new Set<string>([...collected.roles, ...resolvedRoles.scope.droppedRoles]);
   for (const g of grants) managedGrantees.add(g.grantee);
   const schemas = [...new Set([...scopeSchemas].filter((s) => declaredSchemas.has(s) || catalog.schemas.has(s)))].sort(compareText);
 
   return {
-    desired: { schemas, tables, policies, grants: dedupeGrants(grants) },
+    desired: { roles: resolvedRoles.roles, memberships: resolvedRoles.memberships, schemas, tables, policies, grants: dedupeGrants(grants) },
     scope: {
+      database: server.database,
+      ...resolvedRoles.scope,
       tables: collected.tables.map((t) => ({ schema: t.schema, name: t.name })),
-      sequences,
+      sequences: ownedSequences,
+      declaredSequences: collected.sequences.map((s) => ({ schema: s.schema, name: s.name })),
       schemas: [...declaredSchemas].sort(compareText),
       grantOnlySchemas: [...scopeSchemas].filter((s) => !declaredSchemas.has(s)).sort(compareText),
+      otherTargets,
+      publicControlled,
       grantees: [...managedGrantees].sort(compareText),
     },
     diagnostics,
@@ -156,19 +245,18 @@ function resolvePolicyRoles(roles: readonly string[], server: CatalogSnapshot['s
   return [...new Set(resolved)].sort(compareText);
 }
 
-function expandGrant(
-  g: CollectedGrant,
-  allowed: readonly string[],
-  objectKind: 'table' | 'schema',
-  versionNum: number,
-  errors: string[],
-): { grantee: string; privilege: string }[] {
+/**
+ * ALL becomes the server's list for that kind (for a column grant: the
+ * column privileges); privileges that do not exist on the
+ * kind were rejected when the declaration was collected, except MAINTAIN,
+ * which depends on the server version.
+ */
+function expandGrant(g: CollectedGrant, kind: GrantedKind | 'column', versionNum: number, errors: string[]): { grantee: string; privilege: string }[] {
   const privileges: string[] = [];
   for (const p of g.privileges) {
-    if (p === 'ALL') privileges.push(...allowed);
-    else if (allowed.includes(p)) privileges.push(p);
-    else if (p === 'MAINTAIN' && objectKind === 'table' && versionNum < 170000) errors.push(`${g.origin}: MAINTAIN exists from PostgreSQL 17 on; this server is ${Math.floor(versionNum / 10000)}.`);
-    else errors.push(`${g.origin}: ${JSON.stringify(p)} is not a ${objectKind} privilege; allowed: ${allowed.join(', ')}, ALL.`);
+    if (p === 'ALL') privileges.push(...privilegesFor(kind, versionNum));
+    else if (p === 'MAINTAIN' && versionNum < 170000) errors.push(`${g.origin}: MAINTAIN exists from PostgreSQL 17 on; this server is ${Math.floor(versionNum / 10000)}.`);
+    else privileges.push(p);
   }
   return g.grantees.flatMap((grantee) => [...new Set(privileges)].map((privilege) => ({ grantee, privilege })));
 }

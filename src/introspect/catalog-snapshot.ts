@@ -1,4 +1,7 @@
+import type { DefaultObjectType } from '../model/grant.js';
+import type { Membership } from '../model/membership.js';
 import type { Policy } from '../model/policy.js';
+import type { Role } from '../model/role.js';
 
 /** One ACL entry of a non-owner grantee, merged over grantors (grantable if any grantor gave the option). */
 export interface AclEntry {
@@ -8,6 +11,7 @@ export interface AclEntry {
 }
 
 export interface CatalogSequence {
+  readonly oid: number;
   readonly schema: string;
   readonly name: string;
   readonly owner: string;
@@ -24,11 +28,16 @@ export interface CatalogTable {
   readonly rlsEnabled: boolean;
   readonly rlsForced: boolean;
   readonly acl: readonly AclEntry[];
+  /** Column-level ACL entries (pg_attribute.attacl) of non-owner grantees. */
+  readonly columnAcl: readonly (AclEntry & { readonly column: string })[];
+  /** Column names (not dropped), to check declared column grants. */
+  readonly columns: readonly string[];
   /** Sequences the table owns (serial columns, identity columns). */
   readonly sequences: readonly CatalogSequence[];
 }
 
 export interface CatalogSchema {
+  readonly oid: number;
   readonly name: string;
   readonly owner: string;
   readonly acl: readonly AclEntry[];
@@ -38,12 +47,75 @@ export interface ServerFacts {
   readonly versionNum: number;
   readonly currentUser: string;
   readonly sessionUser: string;
+  readonly database: string;
+}
+
+export interface CatalogRole extends Role {
+  readonly oid: number;
+  readonly superuser: boolean;
+  /** Carries the comment pg-access puts on roles it creates, for this database. */
+  readonly createdByPgAccess: boolean;
+}
+
+export interface CatalogRoutine {
+  readonly oid: number;
+  readonly schema: string;
+  readonly name: string;
+  /** pg_get_function_identity_arguments(): how statements name it. */
+  readonly args: string;
+  readonly routine: 'FUNCTION' | 'PROCEDURE';
+  readonly owner: string;
+  /** With PostgreSQL's default (PUBLIC EXECUTE) filled in for a NULL ACL. */
+  readonly acl: readonly AclEntry[];
+}
+
+export interface CatalogDatabase {
+  readonly oid: number;
+  readonly name: string;
+  readonly owner: string;
+  /** With PostgreSQL's default (PUBLIC CONNECT, TEMPORARY) filled in for a NULL ACL. */
+  readonly acl: readonly AclEntry[];
+}
+
+/** One pg_default_acl entry, or the built-in default for a global entry that has no row. */
+export interface CatalogDefaultAcl {
+  /** pg_default_acl row; null for the built-in default of a global entry. */
+  readonly oid: number | null;
+  readonly owner: string;
+  readonly schema: string | null;
+  readonly objects: DefaultObjectType;
+  readonly acl: readonly AclEntry[];
+}
+
+/** A pg_shdepend row naming a role pg-access may drop: what still refers to it. */
+export interface RoleDependency {
+  readonly role: string;
+  /** o owner, a ACL entry, r policy, i initial privileges, ... */
+  readonly type: string;
+  readonly classId: string;
+  readonly objectOid: number;
+  /** pg_describe_object() when the object is in this database or shared; else the database's name. */
+  readonly description: string;
+  readonly inThisDatabase: boolean;
 }
 
 /** What the catalogs say about the objects a declaration names. Read with a fixed number of queries. */
 export interface CatalogSnapshot {
   readonly server: ServerFacts;
   readonly existingRoles: ReadonlySet<string>;
+  /** Attributes of requested roles and of every role pg-access created for this database. */
+  readonly roles: ReadonlyMap<string, CatalogRole>;
+  /** Memberships whose member is a requested member, merged over grantors. */
+  readonly memberships: readonly Membership[];
+  /** Keyed by qualifiedKey: sequences declared with sequence(). */
+  readonly sequences: ReadonlyMap<string, CatalogSequence>;
+  /** Keyed by the declared signature text; missing when to_regprocedure() found nothing. */
+  readonly routines: ReadonlyMap<string, CatalogRoutine>;
+  readonly database: CatalogDatabase | null;
+  readonly defaultAcls: readonly CatalogDefaultAcl[];
+  readonly roleDependencies: readonly RoleDependency[];
+  /** pg_policy oids of the declared tables' policies. */
+  readonly policyOids: ReadonlySet<number>;
   readonly schemas: ReadonlyMap<string, CatalogSchema>;
   /** Keyed by qualifiedKey. */
   readonly tables: ReadonlyMap<string, CatalogTable>;

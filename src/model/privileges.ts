@@ -1,3 +1,5 @@
+import type { DefaultObjectType, GrantTargetKind } from './grant.js';
+
 /** Privileges PostgreSQL knows per object kind, in the order GRANT ALL lists them. */
 export const TABLE_PRIVILEGES = [
   'SELECT',
@@ -11,8 +13,12 @@ export const TABLE_PRIVILEGES = [
 ] as const;
 export type TablePrivilege = (typeof TABLE_PRIVILEGES)[number];
 
+export const COLUMN_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'REFERENCES'] as const;
 export const SEQUENCE_PRIVILEGES = ['USAGE', 'SELECT', 'UPDATE'] as const;
 export const SCHEMA_PRIVILEGES = ['USAGE', 'CREATE'] as const;
+export const FUNCTION_PRIVILEGES = ['EXECUTE'] as const;
+export const DATABASE_PRIVILEGES = ['CREATE', 'CONNECT', 'TEMPORARY'] as const;
+export const TYPE_PRIVILEGES = ['USAGE'] as const;
 
 export type Privilege = string;
 
@@ -22,6 +28,30 @@ export type Privilege = string;
  */
 export function tablePrivilegesFor(serverVersionNum: number): readonly TablePrivilege[] {
   return serverVersionNum >= 170000 ? TABLE_PRIVILEGES : TABLE_PRIVILEGES.filter((p) => p !== 'MAINTAIN');
+}
+
+/** What `ALL` means on an object of this kind, on this server. */
+export function privilegesFor(kind: Exclude<GrantTargetKind, 'default'> | DefaultObjectType, serverVersionNum: number): readonly string[] {
+  switch (kind) {
+    case 'table':
+    case 'tables':
+      return tablePrivilegesFor(serverVersionNum);
+    case 'column':
+      return COLUMN_PRIVILEGES;
+    case 'sequence':
+    case 'sequences':
+      return SEQUENCE_PRIVILEGES;
+    case 'schema':
+    case 'schemas':
+      return SCHEMA_PRIVILEGES;
+    case 'function':
+    case 'functions':
+      return FUNCTION_PRIVILEGES;
+    case 'database':
+      return DATABASE_PRIVILEGES;
+    case 'types':
+      return TYPE_PRIVILEGES;
+  }
 }
 
 /** Sort privileges in PostgreSQL's canonical order (unknown ones last, by name). */

@@ -4,3 +4,5 @@ export * from './inverse.js';
 export * from './op.js';
 export * from './policy.op.js';
 export * from './set-rls.op.js';
+export * from './membership.op.js';
+export * from './role.op.js';

@@ -2,9 +2,17 @@ import { createSchema, dropSchema } from './create-schema.op.js';
 import { grant, revoke } from './grant.op.js';
 import type { Op, OpKind, OpOfKind } from './op.js';
 import { changePolicy, createPolicy, dropPolicy } from './policy.op.js';
+import { alterMembership, grantMembership, revokeMembership } from './membership.op.js';
+import { alterRole, createRole, dropRole } from './role.op.js';
 import { setRls } from './set-rls.op.js';
 
 const inverters: { [K in OpKind]: (op: OpOfKind<K>) => Op } = {
+  'create-role': (op) => dropRole(op.role, op.database),
+  'drop-role': (op) => createRole(op.role, op.database),
+  'alter-role': (op) => alterRole(op.to, op.from),
+  'grant-membership': (op) => revokeMembership(op.membership),
+  'revoke-membership': (op) => grantMembership(op.membership),
+  'alter-membership': (op) => alterMembership(op.to, op.from),
   'create-schema': (op) => dropSchema(op.schema),
   'drop-schema': (op) => createSchema(op.schema),
   'set-rls': (op) => setRls(op.schema, op.table, op.flag, !op.value),

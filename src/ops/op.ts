@@ -1,10 +1,18 @@
 import type { CreateSchemaOp, DropSchemaOp } from './create-schema.op.js';
 import type { GrantOp, RevokeOp } from './grant.op.js';
 import type { AlterPolicyOp, CreatePolicyOp, DropPolicyOp, ReplacePolicyOp } from './policy.op.js';
+import type { AlterMembershipOp, GrantMembershipOp, RevokeMembershipOp } from './membership.op.js';
+import type { AlterRoleOp, CreateRoleOp, DropRoleOp } from './role.op.js';
 import type { SetRlsOp } from './set-rls.op.js';
 
 /** Every operation pg-access can emit. Adding a kind breaks the exhaustive maps until it can be inverted, ordered and rendered. */
 export type Op =
+  | CreateRoleOp
+  | DropRoleOp
+  | AlterRoleOp
+  | GrantMembershipOp
+  | RevokeMembershipOp
+  | AlterMembershipOp
   | CreateSchemaOp
   | DropSchemaOp
   | SetRlsOp

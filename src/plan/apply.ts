@@ -2,6 +2,7 @@ import type { AccessDeclaration } from '../declare/declarations.js';
 import { withSession, type Queryable } from '../driver/queryable.js';
 import { PgAccessError } from '../errors.js';
 import { plan, type Plan } from './plan.js';
+import { setRolePasswords, type PasswordOutcome } from './role-passwords.js';
 
 /**
  * A fixed key for pg_advisory_xact_lock: two pg-access runs against the same
@@ -15,11 +16,17 @@ export interface ApplyOptions {
   readonly lockTimeoutMs?: number;
   /** How long to wait for another pg-access run to finish, in milliseconds. Default 60000. */
   readonly runLockTimeoutMs?: number;
+  /** Drop roles pg-access created that the declaration no longer lists. Default false. */
+  readonly allowDropRoles?: boolean;
+  /** Set every declared role's password from its environment variable, not only those of roles this run creates (rotation). */
+  readonly setPasswords?: boolean;
 }
 
 export interface ApplyResult {
   /** What was executed (empty when the database already matched). */
   readonly plan: Plan;
+  /** Per role with `password: { env }`: whether its password was set. */
+  readonly passwords: readonly PasswordOutcome[];
 }
 
 /**
@@ -38,7 +45,7 @@ export async function apply(db: Queryable, declaration: AccessDeclaration, optio
         throw lockError(cause, 'Another pg-access run holds the apply lock on this database and did not finish in time; retry when it is done.');
       }
       await session.query(`SELECT set_config('lock_timeout', $1, true)`, [`${options.lockTimeoutMs ?? 5000}ms`]);
-      const planned = await plan(session, declaration, { inTransaction: true, lockTimeoutMs: options.lockTimeoutMs ?? 5000 });
+      const planned = await plan(session, declaration, { inTransaction: true, lockTimeoutMs: options.lockTimeoutMs ?? 5000, allowDropRoles: options.allowDropRoles });
       for (const statement of planned.up) {
         try {
           await session.query(statement);
@@ -46,8 +53,9 @@ export async function apply(db: Queryable, declaration: AccessDeclaration, optio
           throw statementError(statement, cause);
         }
       }
+      const passwords = await setRolePasswords(session, planned.passwordSources, options.setPasswords === true);
       await session.query('COMMIT');
-      return { plan: planned };
+      return { plan: planned, passwords };
     } catch (error) {
       await session.query('ROLLBACK').catch(() => undefined);
       throw error;

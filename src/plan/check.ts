@@ -10,8 +10,8 @@ export interface CheckResult {
 }
 
 /** Drift detection for CI: the database is in sync when the plan is empty. */
-export async function check(db: Queryable, declaration: AccessDeclaration): Promise<CheckResult> {
-  const planned = await plan(db, declaration);
+export async function check(db: Queryable, declaration: AccessDeclaration, options: { allowDropRoles?: boolean } = {}): Promise<CheckResult> {
+  const planned = await plan(db, declaration, { allowDropRoles: options.allowDropRoles });
   const report = planned.isEmpty
     ? 'In sync: the database matches the access declaration.'
     : [

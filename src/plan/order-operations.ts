@@ -1,52 +1,84 @@
-import { targetKey } from '../model/grant.js';
+import { targetKey, type GrantTargetKind } from '../model/grant.js';
+import { membershipWidens } from '../model/membership.js';
 import { compareText, keyOf } from '../model/qualified-name.js';
+import { ROLE_ATTRIBUTES, widens } from '../model/role.js';
 import type { Op } from '../ops/op.js';
 
 /**
  * Fixed phases. Everything runs in one transaction, but the order is also safe
  * for migration runners that do not wrap a file in one: narrowing steps come
- * first and widening steps last, so a table is never transiently more open
- * than both the old and the new state.
+ * first and widening steps last, so nothing is ever transiently more open
+ * than both the old and the new state; and everything an object needs exists
+ * before it (roles before the grants and policies naming them, schemas before
+ * the grants on them) and is removed after it (roles dropped last).
  *
- *  0 create schemas           (nothing can use them yet)
- *  1 revoke privileges        (narrows)
- *  2 enable / force RLS       (narrows: RLS on with no policy denies all)
- *  3 create RESTRICTIVE       (narrows)
- *  4 drop PERMISSIVE          (narrows)
- *  5 alter / replace          (in place; replace orders its own steps safely)
- *  6 drop RESTRICTIVE         (widens, towards the new state)
- *  7 create PERMISSIVE        (widens, towards the new state)
- *  8 disable / no-force RLS   (widens, only when declared)
- *  9 grant privileges         (widens; schema before table before sequence)
- * 10 drop schemas            (downgrade of a created schema, after its grants are revoked)
+ *  0 create roles             (no privileges yet; nothing can use them)
+ *  1 create schemas
+ *  2 narrow                   (role attributes taken away, memberships and
+ *                              privileges revoked)
+ *  3 enable / force RLS       (narrows: RLS on with no policy denies all)
+ *  4 create RESTRICTIVE       (narrows)
+ *  5 drop PERMISSIVE          (narrows)
+ *  6 alter / replace policy   (in place; replace orders its own steps safely)
+ *  7 drop RESTRICTIVE         (widens, towards the new state)
+ *  8 create PERMISSIVE        (widens, towards the new state)
+ *  9 disable / no-force RLS   (widens, only when declared)
+ * 10 widen                    (memberships and privileges granted, role
+ *                              attributes given)
+ * 11 drop schemas             (downgrade of a created schema, after its grants are revoked)
+ * 12 drop roles               (after every privilege, membership and policy naming them is gone)
+ *
+ * The diff splits a role or membership change that both widens and narrows
+ * into two operations, so each one has a single direction.
  */
 function phaseOf(op: Op): number {
   switch (op.kind) {
-    case 'create-schema':
+    case 'create-role':
       return 0;
-    case 'revoke':
+    case 'create-schema':
       return 1;
+    case 'revoke':
+    case 'revoke-membership':
+      return 2;
+    case 'alter-role':
+      return ROLE_ATTRIBUTES.some((a) => op.from[a] !== op.to[a] && widens(a, op.from, op.to)) ? 10 : 2;
+    case 'alter-membership':
+      return membershipWidens(op.from, op.to) ? 10 : 2;
     case 'set-rls':
-      return op.value ? 2 : 8;
+      return op.value ? 3 : 9;
     case 'create-policy':
-      return op.policy.permissive ? 7 : 3;
+      return op.policy.permissive ? 8 : 4;
     case 'drop-policy':
-      return op.policy.permissive ? 4 : 6;
+      return op.policy.permissive ? 5 : 7;
     case 'alter-policy':
     case 'replace-policy':
-      return 5;
+      return 6;
     case 'grant':
-      return 9;
-    case 'drop-schema':
+    case 'grant-membership':
       return 10;
+    case 'drop-schema':
+      return 11;
+    case 'drop-role':
+      return 12;
   }
 }
 
-const targetRank = { schema: 0, table: 1, sequence: 2 } as const;
+/** Inside the narrowing and widening phases: role attributes, then memberships, then privileges from the outside in. */
+const targetRank: Record<GrantTargetKind, number> = { database: 0, schema: 1, table: 2, column: 3, sequence: 4, function: 5, default: 6 };
 
 /** A deterministic sort key inside a phase: the same input always yields byte-identical SQL. */
 function sortKey(op: Op): string {
   switch (op.kind) {
+    case 'create-role':
+    case 'drop-role':
+      return keyOf(op.role.name);
+    case 'alter-role':
+      return keyOf(0, op.to.name);
+    case 'grant-membership':
+    case 'revoke-membership':
+      return keyOf(1, op.membership.role, op.membership.member);
+    case 'alter-membership':
+      return keyOf(1, op.to.role, op.to.member);
     case 'create-schema':
     case 'drop-schema':
       return keyOf(op.schema);
@@ -60,7 +92,7 @@ function sortKey(op: Op): string {
       return keyOf(op.to.schema, op.to.table, op.to.name);
     case 'grant':
     case 'revoke':
-      return keyOf(targetRank[op.target.kind], targetKey(op.target), op.grantee, op.kind === 'revoke' && op.grantOptionOnly);
+      return keyOf(2, targetRank[op.target.kind], targetKey(op.target), op.grantee, op.kind === 'revoke' && op.grantOptionOnly);
   }
 }
 

@@ -1,4 +1,4 @@
-import { collectDeclaration } from '../declare/collect-declaration.js';
+import { collectDeclaration, type CollectedAccess } from '../declare/collect-declaration.js';
 import type { AccessDeclaration } from '../declare/declarations.js';
 import { resolveDesired } from '../declare/resolve-desired.js';
 import { diffAccess } from '../diff/diff-access.js';
@@ -7,7 +7,7 @@ import { withSession, type Queryable } from '../driver/queryable.js';
 import { catalogToState } from '../introspect/catalog-to-state.js';
 import type { ServerFacts } from '../introspect/catalog-snapshot.js';
 import { normalizeExpressions } from '../introspect/normalize-expressions.js';
-import { readCatalog } from '../introspect/read-catalog.js';
+import { readCatalog, type CatalogRequest } from '../introspect/read-catalog.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { Policy } from '../model/policy.js';
 import { inverseOf } from '../ops/inverse.js';
@@ -15,6 +15,7 @@ import type { Op } from '../ops/op.js';
 import { describeOp } from '../render/describe-op.js';
 import { renderOp } from '../render/sql/render-op.js';
 import { orderOperations } from './order-operations.js';
+import type { PasswordSource } from './role-passwords.js';
 
 export interface PlannedOperation {
   readonly op: Op;
@@ -36,6 +37,8 @@ export interface Plan {
   readonly diagnostics: readonly Diagnostic[];
   readonly server: ServerFacts;
   readonly stats: PlanStats;
+  /** Managed roles whose password `apply` sets from an environment variable (never part of the SQL above). */
+  readonly passwordSources: readonly PasswordSource[];
 }
 
 export interface PlanStats {
@@ -49,6 +52,8 @@ export interface PlanOptions {
   /** Set by apply: the caller holds a transaction, so normalization uses a savepoint. */
   readonly inTransaction?: boolean;
   readonly lockTimeoutMs?: number;
+  /** Drop roles pg-access created that the declaration no longer lists (CLI: --allow-drop-roles). Default false: they are reported. */
+  readonly allowDropRoles?: boolean;
 }
 
 /** Reads the database, compares it with the declaration and returns the operations that would make them equal. Changes nothing. */
@@ -61,10 +66,9 @@ async function planOnSession(db: Queryable, declaration: AccessDeclaration, opti
   const t0 = performance.now();
   const collected = await collectDeclaration(declaration);
   const t1 = performance.now();
-  const schemas = [...new Set([...collected.tables.map((t) => t.schema), ...collected.schemas.map((s) => s.name)])];
-  const catalog = await readCatalog(db, { tables: collected.tables, schemas, roles: collected.roles });
+  const catalog = await readCatalog(db, catalogRequest(collected, options));
   const t2 = performance.now();
-  const resolved = resolveDesired(collected, catalog);
+  const resolved = resolveDesired(collected, catalog, { allowDropRoles: options.allowDropRoles });
   const normalized = await normalizeExpressions(db, resolved.desired.policies.map((p) => ({ ...p, policyName: p.name })), {
     inTransaction: options.inTransaction ?? false,
     lockTimeoutMs: options.lockTimeoutMs ?? 5000,
@@ -84,12 +88,40 @@ async function planOnSession(db: Queryable, declaration: AccessDeclaration, opti
     isEmpty: operations.length === 0,
     diagnostics: [...resolved.diagnostics, ...reportUnmanaged(actual, resolved.scope)],
     server: catalog.server,
+    passwordSources: collected.roleDeclarations
+      .filter((r) => r.managed && r.passwordEnv !== undefined)
+      .map((r) => ({ role: r.name, env: r.passwordEnv!, createdByPlan: ops.some((o) => o.kind === 'create-role' && o.role.name === r.name) })),
     stats: {
       roundTrips: catalog.roundTrips + (policies.length > 0 ? 5 : 0),
       tables: collected.tables.length,
       policies: policies.length,
       milliseconds: { declaration: t1 - t0, introspection: t2 - t1, normalization: t3 - t2, diff: t4 - t3 },
     },
+  };
+}
+
+/** What to read: every object the declaration names, and nothing else. */
+function catalogRequest(collected: CollectedAccess, options: PlanOptions): CatalogRequest {
+  const roleNames = new Set(collected.roles);
+  for (const r of collected.roleDeclarations) for (const m of r.inRoles ?? []) roleNames.add(m.role);
+  for (const d of collected.defaultPrivileges) if (d.forRole) roleNames.add(d.forRole);
+  return {
+    tables: collected.tables,
+    schemas: [
+      ...new Set([
+        ...collected.tables.map((t) => t.schema),
+        ...collected.schemas.map((s) => s.name),
+        ...collected.sequences.map((s) => s.schema),
+        ...collected.defaultPrivileges.flatMap((d) => (d.inSchema ? [d.inSchema] : [])),
+      ]),
+    ],
+    roles: [...roleNames],
+    membershipMembers: collected.roleDeclarations.filter((r) => r.managed || r.inRoles !== undefined).map((r) => r.name),
+    sequences: collected.sequences,
+    routines: collected.routines.map((r) => r.signature),
+    database: collected.database !== undefined,
+    defaultAcls: collected.defaultPrivileges.map((d) => ({ owner: d.forRole, schema: d.inSchema, objects: d.objects })),
+    dropCreatedRoles: options.allowDropRoles === true,
   };
 }
 

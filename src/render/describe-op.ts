@@ -1,9 +1,17 @@
 import { describeTarget } from '../model/grant.js';
+import type { Membership } from '../model/membership.js';
+import { ROLE_ATTRIBUTES, type Role } from '../model/role.js';
 import type { Op, OpKind, OpOfKind } from '../ops/op.js';
 
 const policyLabel = (p: { name: string; schema: string; table: string }) => `policy "${p.name}" on ${p.schema}.${p.table}`;
 
 const describers: { [K in OpKind]: (op: OpOfKind<K>) => string } = {
+  'create-role': (op) => `create role ${op.role.name}`,
+  'drop-role': (op) => `drop role ${op.role.name} (created by pg-access, no longer declared)`,
+  'alter-role': (op) => `alter role ${op.to.name}: ${changedAttributes(op.from, op.to)}`,
+  'grant-membership': (op) => `grant role ${op.membership.role} to ${op.membership.member}${membershipOptions(op.membership)}`,
+  'revoke-membership': (op) => `revoke role ${op.membership.role} from ${op.membership.member}`,
+  'alter-membership': (op) => `change membership of ${op.to.member} in ${op.to.role}:${membershipOptions(op.to)}`,
   'create-schema': (op) => `create schema ${op.schema}`,
   'drop-schema': (op) => `drop schema ${op.schema}`,
   'set-rls': (op) => `${op.flag === 'enabled' ? (op.value ? 'enable' : 'disable') : op.value ? 'force' : 'stop forcing'} row level security on ${op.schema}.${op.table}`,
@@ -14,6 +22,17 @@ const describers: { [K in OpKind]: (op: OpOfKind<K>) => string } = {
   grant: (op) => `grant ${op.privileges.join(', ')} on ${describeTarget(op.target)} to ${op.grantee === 'public' ? 'PUBLIC' : op.grantee}${op.withGrantOption ? ' with grant option' : ''}`,
   revoke: (op) => `revoke ${op.grantOptionOnly ? 'grant option for ' : ''}${op.privileges.join(', ')} on ${describeTarget(op.target)} from ${op.grantee === 'public' ? 'PUBLIC' : op.grantee}`,
 };
+
+function changedAttributes(from: Role, to: Role): string {
+  return ROLE_ATTRIBUTES.filter((a) => from[a] !== to[a]).map((a) => `${a} ${String(from[a])} -> ${String(to[a])}`).join(', ');
+}
+
+function membershipOptions(m: Membership): string {
+  const options = [`admin ${m.admin}`];
+  if (m.inherit !== null) options.push(`inherit ${m.inherit}`);
+  if (m.set !== null) options.push(`set ${m.set}`);
+  return ` (${options.join(', ')})`;
+}
 
 /** One line a person can read in a plan or drift report. */
 export function describeOp(op: Op): string {

@@ -1,11 +1,17 @@
 /**
  * Builds a pg-access declaration that describes what a database already has
- * (RLS flags, policies with pg_policies' text, non-owner table grants), for
+ * (RLS flags, policies with pg_policies' text, non-owner table and column grants), for
  * the corpus tests: declaring exactly what is there must plan empty, and
  * applying it to a database without it must recreate it.
  */
 import type pg from 'pg';
 import { defineAccess, grant, policy, table, type AccessDeclaration } from '../../src/index.js';
+
+interface AclRow {
+  grantee: string;
+  privilege: string;
+  grantable: boolean;
+}
 
 export interface CatalogDescription {
   declaration: AccessDeclaration;
@@ -18,7 +24,10 @@ SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.relrowsecuri
   COALESCE((SELECT json_agg(json_build_object('name', p.policyname, 'permissive', p.permissive, 'cmd', p.cmd, 'roles', p.roles, 'qual', p.qual, 'with_check', p.with_check))
             FROM pg_policies p WHERE p.schemaname = n.nspname AND p.tablename = c.relname), '[]') AS policies,
   COALESCE((SELECT json_agg(json_build_object('grantee', CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee) END, 'privilege', a.privilege_type, 'grantable', a.is_grantable))
-            FROM aclexplode(c.relacl) a WHERE a.grantee <> c.relowner), '[]') AS acl
+            FROM aclexplode(c.relacl) a WHERE a.grantee <> c.relowner), '[]') AS acl,
+  COALESCE((SELECT json_agg(json_build_object('column', t.attname, 'grantee', CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee) END, 'privilege', a.privilege_type, 'grantable', a.is_grantable))
+            FROM pg_attribute t, aclexplode(t.attacl) a
+            WHERE t.attrelid = c.oid AND t.attnum > 0 AND NOT t.attisdropped AND a.grantee <> c.relowner), '[]') AS column_acl
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
@@ -39,17 +48,22 @@ export async function describeCatalog(db: pg.Pool): Promise<CatalogDescription> 
         ...(p.with_check !== null ? { withCheck: p.with_check } : {}),
       });
     });
-    const byGrantee = new Map<string, { plain: string[]; grantable: string[] }>();
-    for (const e of t.acl as { grantee: string; privilege: string; grantable: boolean }[]) {
+    // One grant() per (grantee, column or the whole table, grant option).
+    const groups = new Map<string, { to: string; column: string | null; grantable: boolean; privileges: string[] }>();
+    const entries = [
+      ...(t.acl as AclRow[]).map((e) => ({ ...e, column: null })),
+      ...(t.column_acl as (AclRow & { column: string })[]),
+    ];
+    for (const e of entries) {
       if (e.grantee !== 'public') roles.add(e.grantee);
-      const entry = byGrantee.get(e.grantee) ?? { plain: [], grantable: [] };
-      (e.grantable ? entry.grantable : entry.plain).push(e.privilege);
-      byGrantee.set(e.grantee, entry);
+      const key = JSON.stringify([e.grantee, e.column, e.grantable]);
+      const group = groups.get(key) ?? { to: e.grantee, column: e.column, grantable: e.grantable, privileges: [] };
+      group.privileges.push(e.privilege);
+      groups.set(key, group);
     }
-    const grants = [...byGrantee].flatMap(([to, { plain, grantable }]) => [
-      ...(plain.length ? [grant(plain, { to })] : []),
-      ...(grantable.length ? [grant(grantable, { to, withGrantOption: true })] : []),
-    ]);
+    const grants = [...groups.values()].map((g) =>
+      grant(g.privileges, { to: g.to, ...(g.grantable ? { withGrantOption: true } : {}), ...(g.column !== null ? { columns: [g.column] } : {}) }),
+    );
     const supportsRls = t.kind === 'r' || t.kind === 'p';
     const name = `"${t.schema.replaceAll('"', '""')}"."${t.name.replaceAll('"', '""')}"`;
     return table(name, { ...(supportsRls ? { rls: t.force ? ('force' as const) : (t.rls as boolean) } : {}), policies, grants });

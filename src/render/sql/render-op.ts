@@ -5,6 +5,7 @@ import type { GrantOp, RevokeOp } from '../../ops/grant.op.js';
 import type { Op, OpKind, OpOfKind } from '../../ops/op.js';
 import { renderGrantee } from './grantee.js';
 import { quoteIdent, quoteQualified } from './quote.js';
+import { renderAlterMembership, renderAlterRole, renderCreateRole, renderDropRole, renderGrantMembership, renderRevokeMembership } from './render-role.js';
 
 function onTable(p: Pick<Policy, 'schema' | 'table'>): string {
   return quoteQualified(p.schema, p.table);
@@ -73,22 +74,49 @@ export function renderTarget(target: GrantTarget): string {
       return `SCHEMA ${quoteIdent(target.name)}`;
     case 'table':
       return `TABLE ${quoteQualified(target.schema, target.name)}`;
+    case 'column':
+      return `TABLE ${quoteQualified(target.schema, target.table)}`;
     case 'sequence':
       return `SEQUENCE ${quoteQualified(target.schema, target.name)}`;
+    case 'function':
+      // args is PostgreSQL's own pg_get_function_identity_arguments() text.
+      return `${target.routine} ${quoteQualified(target.schema, target.name)}(${target.args})`;
+    case 'database':
+      return `DATABASE ${quoteIdent(target.name)}`;
+    case 'default':
+      return target.objects.toUpperCase();
   }
+}
+
+/** Column privileges are written `SELECT ("email")`; everything else is the bare keyword. */
+function renderPrivileges(target: GrantTarget, privileges: readonly string[]): string {
+  return target.kind === 'column' ? privileges.map((p) => `${p} (${quoteIdent(target.column)})`).join(', ') : privileges.join(', ');
+}
+
+/** `ALTER DEFAULT PRIVILEGES FOR ROLE o [IN SCHEMA s] ` before a default-privilege GRANT/REVOKE. */
+function defaultPrefix(target: GrantTarget): string {
+  if (target.kind !== 'default') return '';
+  const inSchema = target.schema === null ? '' : ` IN SCHEMA ${quoteIdent(target.schema)}`;
+  return `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(target.owner)}${inSchema} `;
 }
 
 function renderGrant(op: GrantOp): string {
   const option = op.withGrantOption ? ' WITH GRANT OPTION' : '';
-  return `GRANT ${op.privileges.join(', ')} ON ${renderTarget(op.target)} TO ${renderGrantee(op.grantee)}${option}`;
+  return `${defaultPrefix(op.target)}GRANT ${renderPrivileges(op.target, op.privileges)} ON ${renderTarget(op.target)} TO ${renderGrantee(op.grantee)}${option}`;
 }
 
 function renderRevoke(op: RevokeOp): string {
   const option = op.grantOptionOnly ? 'GRANT OPTION FOR ' : '';
-  return `REVOKE ${option}${op.privileges.join(', ')} ON ${renderTarget(op.target)} FROM ${renderGrantee(op.grantee)}`;
+  return `${defaultPrefix(op.target)}REVOKE ${option}${renderPrivileges(op.target, op.privileges)} ON ${renderTarget(op.target)} FROM ${renderGrantee(op.grantee)}`;
 }
 
 const renderers: { [K in OpKind]: (op: OpOfKind<K>) => string[] } = {
+  'create-role': (op) => renderCreateRole(op.role, op.database),
+  'drop-role': (op) => renderDropRole(op.role),
+  'alter-role': (op) => renderAlterRole(op.from, op.to),
+  'grant-membership': (op) => renderGrantMembership(op.membership),
+  'revoke-membership': (op) => renderRevokeMembership(op.membership),
+  'alter-membership': (op) => renderAlterMembership(op.from, op.to),
   'create-schema': (op) => [`CREATE SCHEMA ${quoteIdent(op.schema)}`],
   'drop-schema': (op) => [`DROP SCHEMA ${quoteIdent(op.schema)}`],
   'set-rls': (op) => {

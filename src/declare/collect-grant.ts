@@ -1,0 +1,58 @@
+import type { DefaultObjectType } from '../model/grant.js';
+import { COLUMN_PRIVILEGES, privilegesFor } from '../model/privileges.js';
+import type { CollectedGrant } from './collected-access.js';
+import { describeValue } from './declaration-checks.js';
+import type { GrantDeclaration } from './declarations.js';
+
+/** The kinds a grant() can be declared on. */
+export type GrantedKind = 'table' | 'schema' | 'sequence' | 'function' | 'database' | DefaultObjectType;
+
+// The newest server's lists: MAINTAIN is checked against the actual version at plan time.
+const NEWEST = 999999;
+
+/**
+ * Normalizes one grant() and checks that its privileges exist on that kind
+ * of object, so `EXECUTE` on a table or `TRUNCATE` on a column is an error
+ * naming the object and the allowed privileges before anything runs.
+ */
+export function collectGrant(declared: GrantDeclaration, origin: string, kind: GrantedKind, errors: string[]): CollectedGrant {
+  const privileges = declared.privileges.map((p) => (typeof p === 'string' ? p.trim().toUpperCase().replace(/\s+/g, ' ') : String(p)));
+  const normalized = privileges.map((p) => (p === 'ALL PRIVILEGES' ? 'ALL' : p === 'TEMP' ? 'TEMPORARY' : p));
+  const to = declared.options.to;
+  const grantees = (Array.isArray(to) ? to : [to]).map((r) => (typeof r === 'string' && r.toLowerCase() === 'public' ? 'public' : r));
+  if (grantees.length === 0) errors.push(`${origin}: to: [] names no role.`);
+  // PostgreSQL refuses WITH GRANT OPTION for PUBLIC ("grant options can only
+  // be granted to roles"): caught here, before a plan that could not run.
+  if (declared.options.withGrantOption === true && grantees.includes('public')) {
+    errors.push(`${origin}: withGrantOption cannot be given to PUBLIC (PostgreSQL grants options only to roles); grant to 'public' without it, or name the roles that may pass the privilege on.`);
+  }
+  const columns = collectColumns(declared, origin, kind, errors);
+  const allowed = columns.length ? (COLUMN_PRIVILEGES as readonly string[]) : privilegesFor(kind, NEWEST);
+  const what = columns.length ? 'column' : kind.replace(/s$/, '');
+  for (const p of normalized) {
+    if (p === 'ALL' || allowed.includes(p)) continue;
+    const hint = columns.length && privilegesFor('table', NEWEST).includes(p) ? ` (${p} exists only for whole tables: drop columns, or grant it in a separate table-level grant)` : '';
+    errors.push(`${origin}: ${JSON.stringify(p)} is not a ${what} privilege${hint}; allowed: ${allowed.join(', ')}, ALL.`);
+  }
+  return { privileges: normalized, grantees, withGrantOption: declared.options.withGrantOption === true, columns, origin };
+}
+
+function collectColumns(declared: GrantDeclaration, origin: string, kind: GrantedKind, errors: string[]): string[] {
+  const raw = declared.options.columns;
+  if (raw === undefined) return [];
+  if (kind !== 'table') {
+    errors.push(`${origin}: columns only apply to table grants.`);
+    return [];
+  }
+  if (!Array.isArray(raw) || raw.length === 0) {
+    errors.push(`${origin}: columns must be a non-empty list of column names or Drizzle columns.`);
+    return [];
+  }
+  const names: string[] = [];
+  for (const c of raw) {
+    const name = typeof c === 'string' ? c : c && typeof c === 'object' && typeof (c as { name?: unknown }).name === 'string' ? (c as { name: string }).name : undefined;
+    if (!name) errors.push(`${origin}: column ${describeValue(c)} is neither a column name nor a Drizzle column.`);
+    else names.push(name);
+  }
+  return [...new Set(names)];
+}

@@ -1,0 +1,56 @@
+import type { Scope } from './access-state.js';
+import { targetKey, type Grant, type GrantTarget } from './grant.js';
+import { keyOf, qualifiedKey } from './qualified-name.js';
+
+/**
+ * Answers, for one ACL entry, whether pg-access manages it (may revoke it)
+ * and whether a declared grant there is add-only (never revoked, its grant
+ * option never taken away). Built once per plan; lookups are O(1).
+ */
+export interface GrantScope {
+  inScope(g: Grant): boolean;
+  addOnly(target: GrantTarget, grantee: string): boolean;
+}
+
+const PUBLIC_BY_DEFAULT = new Set<GrantTarget['kind']>(['function', 'database', 'default']);
+
+export function grantScope(scope: Scope): GrantScope {
+  const grantees = new Set(scope.grantees);
+  const schemas = new Set(scope.schemas);
+  const grantOnlySchemas = new Set(scope.grantOnlySchemas);
+  const tables = new Set(scope.tables.map(qualifiedKey));
+  const ownedSequences = new Set(scope.sequences.map(qualifiedKey));
+  const declaredSequences = new Set(scope.declaredSequences.map(qualifiedKey));
+  const others = new Set(scope.otherTargets);
+  const publicControlled = new Set(scope.publicControlled);
+
+  const publicUnmanaged = (target: GrantTarget, grantee: string) => grantee === 'public' && PUBLIC_BY_DEFAULT.has(target.kind) && !publicControlled.has(targetKey(target));
+
+  return {
+    inScope(g) {
+      if (!grantees.has(g.grantee) || publicUnmanaged(g.target, g.grantee)) return false;
+      const t = g.target;
+      switch (t.kind) {
+        case 'schema':
+          return schemas.has(t.name) || grantOnlySchemas.has(t.name);
+        case 'table':
+          return tables.has(qualifiedKey(t));
+        case 'column':
+          return tables.has(keyOf(t.schema, t.table));
+        case 'sequence': {
+          const key = qualifiedKey(t);
+          // For owned sequences only USAGE is managed (what an INSERT into a
+          // serial column needs); their other privileges are left alone.
+          return declaredSequences.has(key) || (g.privilege === 'USAGE' && ownedSequences.has(key));
+        }
+        case 'function':
+        case 'database':
+        case 'default':
+          return others.has(targetKey(t));
+      }
+    },
+    addOnly(target, grantee) {
+      return (target.kind === 'schema' && !schemas.has(target.name)) || publicUnmanaged(target, grantee);
+    },
+  };
+}
