@@ -95,7 +95,7 @@ export function resolveRoles(collected: CollectedAccess, catalog: CatalogSnapsho
   // A loop can also close through memberships the database has and the plan keeps.
   const planned = new Set(memberships.map(membershipKey));
   const fullMembers = new Set(membershipMembers);
-  const kept = catalog.memberships.filter((m) => !fullMembers.has(m.member) && !planned.has(membershipKey(m)));
+  const kept = catalog.membershipEdges.filter((m) => !fullMembers.has(m.member) && !planned.has(membershipKey(m)));
   const cycleErrors: string[] = [];
   checkMembershipCycles([...memberships, ...kept], cycleErrors, ' (counting memberships the database already has)');
   errors.push(...cycleErrors);

@@ -107,6 +107,8 @@ export interface CatalogSnapshot {
   readonly roles: ReadonlyMap<string, CatalogRole>;
   /** Memberships whose member is a requested member, merged over grantors. */
   readonly memberships: readonly Membership[];
+  /** Every (group, member) pair of the cluster, read when the declaration has memberships (for the cycle check). */
+  readonly membershipEdges: readonly { readonly role: string; readonly member: string }[];
   /** Keyed by qualifiedKey: sequences declared with sequence(). */
   readonly sequences: ReadonlyMap<string, CatalogSequence>;
   /** Keyed by the declared signature text; missing when to_regprocedure() found nothing. */

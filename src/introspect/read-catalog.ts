@@ -59,6 +59,9 @@ const MEMBERSHIPS_SQL = (v16: boolean) => `SELECT pg_get_userbyid(m.roleid)::tex
   ${v16 ? 'm.inherit_option' : 'NULL::bool'} AS inherit, ${v16 ? 'm.set_option' : 'NULL::bool'} AS set
 FROM pg_auth_members m
 WHERE m.member IN (SELECT oid FROM pg_roles WHERE rolname = ANY($1::text[])) OR m.roleid IN (SELECT oid FROM pg_roles WHERE rolname = ANY($2::text[]))`;
+// Every membership of the cluster, as (group, member) pairs: a new membership
+// must not close a loop through ones nobody declared. pg_auth_members is small.
+const MEMBERSHIP_EDGES_SQL = `SELECT DISTINCT pg_get_userbyid(roleid)::text AS role, pg_get_userbyid(member)::text AS member FROM pg_auth_members`;
 const SCHEMAS_SQL = `SELECT n.oid::int8::text AS oid, n.nspname::text AS name, pg_get_userbyid(n.nspowner)::text AS owner, ${aclJson('n.nspacl', 'n.nspowner')} AS acl
 FROM pg_namespace n WHERE n.nspname = ANY($1::text[])`;
 const TABLES_SQL = `SELECT c.oid::int8::text AS oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS kind,
@@ -168,6 +171,7 @@ export async function readCatalog(db: Queryable, request: CatalogRequest): Promi
   const droppable = request.dropCreatedRoles ? [...roles.values()].filter((r) => r.createdByPgAccess && !request.roles.includes(r.name)).map((r) => r.name) : [];
   const members = [...new Set([...request.membershipMembers, ...droppable])];
   const membershipRows = members.length ? await query(MEMBERSHIPS_SQL(server.version_num >= 160000), [members, droppable]) : [];
+  const edgeRows = members.length ? await query(MEMBERSHIP_EDGES_SQL) : [];
   const declaredSequenceRows = request.sequences.length
     ? await query(DECLARED_SEQUENCES_SQL, [request.sequences.map((s) => s.schema), request.sequences.map((s) => s.name)])
     : [];
@@ -255,6 +259,7 @@ export async function readCatalog(db: Queryable, request: CatalogRequest): Promi
     existingRoles: new Set(roles.keys()),
     roles,
     memberships: mergeMemberships(membershipRows),
+    membershipEdges: edgeRows.map((r) => ({ role: r.role, member: r.member })),
     schemas,
     tables,
     policies,
