@@ -15,6 +15,8 @@ export interface CliContext {
 export interface ProjectOptions {
   readonly config?: string;
   readonly url?: string;
+  /** --allow-drop-roles: drop roles pg-access created that the declaration no longer lists. */
+  readonly allowDropRoles?: boolean;
 }
 
 export interface Project {

@@ -40,6 +40,7 @@ export function buildProgram(ctx: CliContext, version: string, done: (code: Exit
 
   databaseCommand(program, 'apply', 'plan and execute in one transaction')
     .option('--lock-timeout <ms>', "how long to wait for each table lock (default: the config's lockTimeoutMs, else 5000)", positiveInteger)
+    .option('--set-passwords', 'set every declared password from its environment variable, not only those of roles this run creates')
     .action(async (options) => done(await applyCommand(ctx, options)));
 
   databaseCommand(program, 'check', 'exit 0 when the database matches the declaration, 1 with a drift report otherwise')
@@ -56,7 +57,8 @@ function databaseCommand(program: Command, name: string, description: string): C
     .description(description)
     .showHelpAfterError(`(run pg-access ${name} --help for usage)`)
     .option('-c, --config <path>', 'config file (default: pg-access.config.{ts,mts,js,mjs} in the current folder)')
-    .option('--url <url>', 'connection URL; overrides the config and DATABASE_URL');
+    .option('--url <url>', 'connection URL; overrides the config and DATABASE_URL')
+    .option('--allow-drop-roles', 'drop roles pg-access created that the declaration no longer lists (refused while they own objects or hold privileges outside it)');
 }
 
 function positiveInteger(value: string): number {

@@ -20,6 +20,8 @@ export interface ApplyOptions {
   readonly allowDropRoles?: boolean;
   /** Set every declared role's password from its environment variable, not only those of roles this run creates (rotation). */
   readonly setPasswords?: boolean;
+  /** Where password variables are read. Default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface ApplyResult {
@@ -53,7 +55,7 @@ export async function apply(db: Queryable, declaration: AccessDeclaration, optio
           throw statementError(statement, cause);
         }
       }
-      const passwords = await setRolePasswords(session, planned.passwordSources, options.setPasswords === true);
+      const passwords = await setRolePasswords(session, planned.passwordSources, options.setPasswords === true, options.env);
       await session.query('COMMIT');
       return { plan: planned, passwords };
     } catch (error) {

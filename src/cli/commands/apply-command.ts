@@ -1,4 +1,5 @@
 import { apply } from '../../index.js';
+import type { PasswordOutcome } from '../../plan/role-passwords.js';
 import { redactUrl } from '../../index.js';
 import { withConnection } from '../connection.js';
 import { openProject, type CliContext, type ProjectOptions } from '../context.js';
@@ -8,14 +9,35 @@ import { formatDiagnostics, statement } from '../plan-output.js';
 export interface ApplyCommandOptions extends ProjectOptions {
   /** Milliseconds to wait for each table lock; overrides the config's lockTimeoutMs. */
   readonly lockTimeout?: number;
+  readonly setPasswords?: boolean;
+}
+
+/** Which passwords were set; never the values. A created login role whose variable is unset gets a warning. */
+function formatPasswords(passwords: readonly PasswordOutcome[]): string {
+  return passwords
+    .filter((p) => p.status !== 'kept')
+    .map((p) =>
+      p.status === 'set'
+        ? `pg-access: set the password of role ${p.role} from $${p.env}.\n`
+        : `pg-access: warning: $${p.env} is not set, so role ${p.role} has no password from pg-access; set it and run apply --set-passwords.\n`,
+    )
+    .join('');
 }
 
 /** `pg-access apply`: plans and executes in one transaction (see apply()), then says what it did. */
 export async function applyCommand(ctx: CliContext, options: ApplyCommandOptions): Promise<ExitCode> {
   const project = await openProject(ctx, options);
   const lockTimeoutMs = options.lockTimeout ?? project.config.config.lockTimeoutMs;
-  const { plan } = await withConnection(project.connection, (db) => apply(db, project.access, lockTimeoutMs === undefined ? {} : { lockTimeoutMs }));
+  const { plan, passwords } = await withConnection(project.connection, (db) =>
+    apply(db, project.access, {
+      ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
+      allowDropRoles: options.allowDropRoles === true,
+      setPasswords: options.setPasswords === true,
+      env: ctx.env,
+    }),
+  );
   ctx.stderr.write(formatDiagnostics(plan.diagnostics, ctx.stderr.colors));
+  ctx.stderr.write(formatPasswords(passwords));
   const c = ctx.stdout.colors;
   if (plan.isEmpty) {
     ctx.stdout.write('Nothing to apply: the database already matches the access declaration.\n');
