@@ -254,6 +254,61 @@ describe('plan, check, generate, apply against a fresh database', () => {
   });
 });
 
+// ---------------------------------------------------------------- roles: passwords and --allow-drop-roles
+
+describe('roles from the CLI', () => {
+  let own: TestDatabase;
+  const roleName = `cli_role_${randomBytes(5).toString('hex')}`;
+  beforeAll(async () => {
+    // --allow-drop-roles looks at every role pg-access created for a database: use one of our own.
+    own = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await own?.close();
+    await db.admin.query(`DROP ROLE IF EXISTS "${roleName}"`);
+  });
+
+  const withRole = (dir: string, declared: boolean) =>
+    `import { defineAccess, role } from ${importPath(dir, 'src/index.ts')};\n\n` +
+    `export default defineAccess({ roles: [${declared ? `role(${JSON.stringify(roleName)}, { login: true, password: { env: 'CLI_ROLE_PASSWORD' } })` : ''}], tables: [] });\n`;
+
+  it('apply creates the role and sets its password from the variable, printing neither the password nor its hash; generate never writes it', async () => {
+    const dir = project({ url: own.url, out: './migrations' }, '');
+    writeFileSync(path.join(dir, 'access.ts'), withRole(dir, true));
+    const generated = await run(dir, ['generate', '--name', 'roles', '--format', 'sql'], { CLI_ROLE_PASSWORD: 'pw-cli-secret' });
+    expect(generated.code, generated.stderr).toBe(0);
+    const migration = readdirSync(path.join(dir, 'migrations'), { recursive: true, withFileTypes: true })
+      .filter((f) => f.isFile())
+      .map((f) => readFileSync(path.join(f.parentPath, f.name), 'utf8'))
+      .join('\n');
+    expect(migration).toContain(`CREATE ROLE "${roleName}"`);
+    expect(migration).not.toMatch(/PASSWORD|pw-cli-secret|SCRAM/);
+
+    const applied = await run(dir, ['apply'], { CLI_ROLE_PASSWORD: 'pw-cli-secret' });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain(`create role ${roleName}`);
+    expect(applied.stderr).toContain(`set the password of role ${roleName} from $CLI_ROLE_PASSWORD`);
+    expect(applied.stdout + applied.stderr).not.toMatch(/pw-cli-secret|SCRAM/);
+    const { rows } = await own.query(`SELECT rolcanlogin, rolpassword LIKE 'SCRAM-SHA-256$%' AS scram FROM pg_authid WHERE rolname = $1`, [roleName]);
+    expect(rows).toEqual([{ rolcanlogin: true, scram: true }]);
+  });
+
+  it('an undeclared role pg-access created is a warning; --allow-drop-roles plans and applies its DROP ROLE', async () => {
+    const dir = project({ url: own.url }, '');
+    writeFileSync(path.join(dir, 'access.ts'), withRole(dir, false));
+    const planned = await run(dir, ['plan']);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stderr).toContain(`Role "${roleName}" was created by pg-access for this database and is no longer declared`);
+    expect(planned.stdout).toContain('No changes');
+    const dropping = await run(dir, ['plan', '--allow-drop-roles']);
+    expect(dropping.stdout).toContain(`DROP ROLE "${roleName}"`);
+    expect((await run(dir, ['check', '--allow-drop-roles'])).code).toBe(1);
+    const applied = await run(dir, ['apply', '--allow-drop-roles']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect((await own.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [roleName])).rowCount).toBe(0);
+  });
+});
+
 // ---------------------------------------------------------------- where the connection comes from
 
 describe.concurrent('connection', () => {

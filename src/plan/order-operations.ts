@@ -30,6 +30,12 @@ import type { Op } from '../ops/op.js';
  *
  * The diff splits a role or membership change that both widens and narrows
  * into two operations, so each one has a single direction.
+ *
+ * Memberships are granted with the other widening steps, after policies are
+ * created: creating a policy never depends on a membership (a policy's
+ * pg_has_role() is evaluated per query, and the roles a policy names only
+ * need to exist, which phase 0 ensures), while granting one early would
+ * open access before the policies that fence it are in place.
  */
 function phaseOf(op: Op): number {
   switch (op.kind) {
