@@ -11,14 +11,16 @@
  * plain strings ('schema.table'); in a callback, `t.owner_id` renders the
  * quoted column name "owner_id".
  */
-import { defineAccess, grant, policy, table } from '../src/index.js';
+import { defineAccess, grant, policy, role, table } from '../src/index.js';
 
 export const currentUserId = `current_setting('app.user_id')::int`;
 export const currentTenantId = `current_setting('app.tenant_id')::int`;
 
 export const access = defineAccess({
-  // The roles pg-access manages grants for. They must exist already.
-  roles: ['app_user', 'app_readonly'],
+  // Roles pg-access creates when missing and keeps as declared. (A plain
+  // name, or existingRole(name), is a role that must exist already and is
+  // never changed, such as a hosting provider's.)
+  roles: [role('app_user'), role('app_readonly', { connectionLimit: 5 })],
   tables: [
     // No policies: plain grants, row-level security left as it is (off).
     table('public.users', {

@@ -1,14 +1,9 @@
 /**
  * The demo's example application: what its migrations would create before
- * pg-access is involved. Roles, tables and a few rows; no grants, no policies.
+ * pg-access is involved. Tables and a few rows; no roles (pg-access creates them), no grants, no policies.
  */
 
-export const EXAMPLE_ROLES = ['app_user', 'app_readonly'] as const;
-
 export const EXAMPLE_SCHEMA_SQL = `
-CREATE ROLE app_user NOLOGIN;
-CREATE ROLE app_readonly NOLOGIN;
-
 CREATE TABLE public.users (
   id   int PRIMARY KEY,
   name text NOT NULL

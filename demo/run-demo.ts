@@ -57,8 +57,7 @@ function refused(outcome: Outcome, pattern: RegExp): boolean {
 /** The same declaration with one policy replaced (matched by table and policy name). */
 function withPolicy(declaration: AccessDeclaration, tableName: string, replacement: PolicyDeclaration): AccessDeclaration {
   return defineAccess({
-    roles: declaration.roles,
-    schemas: declaration.schemas,
+    ...declaration,
     tables: declaration.tables.map((t) =>
       t.table === tableName
         ? table(t.table, { ...t.options, policies: (t.options.policies ?? []).map((p) => (p.name === replacement.name ? replacement : p)) })
@@ -70,7 +69,7 @@ function withPolicy(declaration: AccessDeclaration, tableName: string, replaceme
 async function showPlan(db: pg.Client): Promise<void> {
   step(1, 'The plan');
   const policyCount = access.tables.reduce((n, t) => n + (t.options.policies?.length ?? 0), 0);
-  say(`demo/access.ts declares ${access.tables.length} tables, ${policyCount} policies and their grants for the roles ${access.roles.join(' and ')}.`);
+  say(`demo/access.ts declares ${access.tables.length} tables, ${policyCount} policies and their grants for the roles ${access.roles.map((r) => r.name).join(' and ')}, which it creates.`);
   say(`plan() reads the catalogs, has PostgreSQL normalize every policy expression, and diffs. It changes nothing.`);
   const planned = await plan(db, access);
   subheading(`${planned.operations.length} operations:`);
@@ -208,7 +207,7 @@ async function main(): Promise<number> {
   try {
     say(pc.dim(`PostgreSQL ${server.majorVersion} started on 127.0.0.1:${server.port} (throwaway; removed at the end).`));
     db = await createExampleApp(server);
-    say(pc.dim(`Example app created: users, documents (owned by users), projects (multi-tenant), billing.invoices; roles app_user and app_readonly; no grants or policies yet.`));
+    say(pc.dim(`Example app created: users, documents (owned by users), projects (multi-tenant), billing.invoices; no roles, grants or policies yet.`));
     say(pc.dim(`pg-access connects as the tables' owner (here the superuser postgres).`));
 
     await showPlan(db);
