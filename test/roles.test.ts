@@ -10,7 +10,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { apply, defineAccess, existingRole, grant, plan, PgAccessError, role, table, type AccessDeclaration } from '../src/index.js';
+import { apply, defineAccess, existingRole, grant, plan, PgAccessError, policy, quoteLiteral, role, table, type AccessDeclaration } from '../src/index.js';
 import { scramSha256Verifier } from '../src/plan/role-passwords.js';
 import { accessSnapshot, rolesSnapshot, runStatements } from './support/catalog.js';
 import { adminUrl, createTestDatabase, quoteIdent, uniqueName, type TestDatabase } from './support/database.js';
@@ -244,6 +244,31 @@ describe('what a member can do', () => {
     await expect(asLogin(member, (c) => c.query(`SET ROLE ${quoteIdent(group)}`))).rejects.toThrow(/permission denied to set role/);
     await apply(db.pool, access(true, false));
     expect((await asLogin(member, (c) => c.query('SELECT count(*)::int AS n FROM member16_docs'))).rows[0].n).toBe(1);
+  });
+});
+
+describe("rls: 'force', for tables the application role owns", () => {
+  it('the owner is held to the policies only when forced', async () => {
+    const owner = name('rl_f_owner');
+    await db.query(`CREATE ROLE ${quoteIdent(owner)}; CREATE TABLE forced_docs (id int, owner_name text); ALTER TABLE forced_docs OWNER TO ${quoteIdent(owner)}`);
+    await db.query(`INSERT INTO forced_docs VALUES (1, ${quoteLiteral(owner)}), (2, 'someone else')`);
+    const declare = (rls: true | 'force') =>
+      defineAccess({ roles: [owner], tables: [table('forced_docs', { rls, policies: [policy('own_rows', { to: owner, using: 'owner_name = current_user' })] })] });
+    const visible = async () => {
+      const client = await db.pool.connect();
+      try {
+        await client.query(`SET ROLE ${quoteIdent(owner)}`);
+        return (await client.query('SELECT id FROM forced_docs ORDER BY id')).rows.map((r) => r.id);
+      } finally {
+        await client.query('RESET ROLE');
+        client.release();
+      }
+    };
+    await apply(db.pool, declare(true));
+    expect(await visible()).toEqual([1, 2]); // owners bypass RLS unless it is forced
+    await apply(db.pool, declare('force'));
+    expect(await visible()).toEqual([1]);
+    expect((await plan(db.pool, declare('force'))).isEmpty).toBe(true);
   });
 });
 

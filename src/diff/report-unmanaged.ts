@@ -5,7 +5,7 @@ import { keyOf, qualifiedKey } from '../model/qualified-name.js';
 
 /**
  * Differences pg-access sees but does not manage: privileges on declared
- * tables held by roles the declaration does not name. They are reported,
+ * tables (and their columns) held by roles the declaration does not name. They are reported,
  * never changed; listing the role in defineAccess({ roles }) brings them
  * under management (and revokes what is not declared).
  */
@@ -14,7 +14,9 @@ export function reportUnmanaged(actual: AccessState, scope: Scope): Diagnostic[]
   const grantees = new Set(scope.grantees);
   const byHolder = new Map<string, { subject: string; grantee: string; privileges: string[] }>();
   for (const g of actual.grants) {
-    if (g.target.kind !== 'table' || !tables.has(qualifiedKey(g.target)) || grantees.has(g.grantee)) continue;
+    const t = g.target;
+    const table = t.kind === 'table' ? qualifiedKey(t) : t.kind === 'column' ? keyOf(t.schema, t.table) : null;
+    if (table === null || !tables.has(table) || grantees.has(g.grantee)) continue;
     const key = keyOf(targetKey(g.target), g.grantee);
     const entry = byHolder.get(key) ?? { subject: describeTarget(g.target), grantee: g.grantee, privileges: [] };
     entry.privileges.push(g.privilege);
