@@ -4,9 +4,10 @@
  * Every object must come out in the catalogs exactly as declared, and the
  * next plan must be empty.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, defineAccess, grant, plan, policy, quoteIdent, table } from '../src/index.js';
-import { accessSnapshot, policiesOf, runStatements } from './support/catalog.js';
+import { apply, database, defaultPrivileges, defineAccess, grant, plan, policy, quoteIdent, role, routine, table } from '../src/index.js';
+import { accessSnapshot, policiesOf, rolesSnapshot, runStatements } from './support/catalog.js';
 import { asRole, createTestDatabase, uniqueName, type TestDatabase } from './support/database.js';
 import { dropRoles } from './support/roles.js';
 
@@ -90,5 +91,65 @@ describe('hostile identifiers and expressions', () => {
     }
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_policy`);
     expect(rows[0].n).toBe(3);
+  });
+});
+
+describe('hostile names in roles, memberships, columns, routines, the database and default privileges', () => {
+  // A database whose name ends up in a COMMENT literal and in GRANT ... ON DATABASE.
+  const databaseName = `db "x'; -- ${suffix}`;
+  const managedRole = `Ro"le'; DROP ROLE postgres; -- ${suffix}`;
+  const column = `co"l; --`;
+  const fn = `f'n"; DROP FUNCTION x; --`;
+  let pool: pg.Pool;
+
+  beforeAll(async () => {
+    await db.admin.query(`CREATE DATABASE ${quoteIdent(databaseName)} TEMPLATE template0`);
+    const url = new URL(db.url);
+    pool = new pg.Pool({ host: url.hostname, port: Number(url.port), user: decodeURIComponent(url.username), database: databaseName, max: 2 });
+    pool.on('error', () => undefined);
+    await pool.query(`CREATE SCHEMA ${quoteIdent(schemaName)};
+      CREATE TABLE ${quoteIdent(schemaName)}.${quoteIdent(tableName)} (id int, ${quoteIdent(column)} text);
+      CREATE FUNCTION ${quoteIdent(schemaName)}.${quoteIdent(fn)}(integer) RETURNS integer LANGUAGE sql AS 'SELECT $1'`);
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await db.admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(databaseName)} WITH (FORCE)`);
+    await dropRoles(managedRole);
+  });
+
+  const qualified = `${quoteIdent(schemaName)}.${quoteIdent(tableName)}`;
+  const signature = `${quoteIdent(schemaName)}.${quoteIdent(fn)}(integer)`;
+  const access = () =>
+    defineAccess({
+      roles: [role(managedRole, { validUntil: `2030-01-01T00:00:00Z`, inRoles: [hostileRole] }), hostileRole, plainRole],
+      tables: [table(qualified, { grants: [grant(['SELECT', 'UPDATE'], { to: managedRole, columns: [column] })] })],
+      routines: [routine(signature, { grants: [grant('EXECUTE', { to: managedRole })], revokeFromPublic: true })],
+      database: database({ grants: [grant('CONNECT', { to: managedRole })] }),
+      defaultPrivileges: [defaultPrivileges({ forRole: managedRole, inSchema: schemaName, on: 'tables', grants: [grant('SELECT', { to: plainRole })] })],
+    });
+
+  it('round-trips every kind exactly, and the downgrade removes it all again', async () => {
+    const before = await accessSnapshot(pool);
+    const p = await plan(pool, access());
+    await runStatements(pool, p.up);
+    const [facts] = await rolesSnapshot(pool, [managedRole]);
+    expect(facts).toMatchObject({ name: managedRole, comment: `created by pg-access (database ${JSON.stringify(databaseName)})` });
+    expect(facts!.memberOf.map((m) => m.split(' admin=')[0])).toEqual([hostileRole]);
+    const after = await accessSnapshot(pool);
+    expect(after.relations.find((r) => r.name === tableName)!.columnAcl).toEqual([`${column} ${managedRole}:SELECT`, `${column} ${managedRole}:UPDATE`]);
+    expect(after.routines.find((r) => r.signature.includes(fn))!.acl.filter((e) => !e.startsWith('postgres:'))).toEqual([`${managedRole}:EXECUTE`]);
+    expect(after.database).toContain(`${managedRole}:CONNECT`);
+    expect(after.defaultAcls).toEqual([{ key: `${managedRole}|${schemaName}|r`, acl: [`${plainRole}:SELECT`] }]);
+    expect((await plan(pool, access())).operations.map((o) => o.description)).toEqual([]);
+    await runStatements(pool, p.down);
+    expect(await accessSnapshot(pool)).toEqual(before);
+    expect(await rolesSnapshot(pool, [managedRole])).toEqual([]);
+  });
+
+  it('a signature is only data: SQL in it is looked up as a name, never run', async () => {
+    for (const attempt of [`${signature}; DROP TABLE ${qualified}; --()`, `pg_sleep(1) OR 1=1 --(integer)`]) {
+      await expect(plan(pool, defineAccess({ roles: [], tables: [], routines: [routine(attempt)] })), attempt).rejects.toMatchObject({ code: 'DECLARATION_DOES_NOT_MATCH_DATABASE' });
+    }
+    expect((await pool.query(`SELECT count(*)::int AS n FROM ${qualified}`)).rows[0].n).toBe(0);
   });
 });

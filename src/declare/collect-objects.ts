@@ -25,7 +25,7 @@ export function collectSequence(d: SequenceDeclaration, errors: string[]): Colle
  * This check just catches what is clearly not a signature, with a helpful
  * message, before a query would fail on it.
  */
-const SIGNATURE = /^[^();]+\([^();]*\)$/s;
+const SIGNATURE = /^.+\(.*\)$/s;
 
 export function collectRoutine(d: RoutineDeclaration, errors: string[]): CollectedRoutine | null {
   const signature = typeof d.signature === 'string' ? d.signature.trim() : '';

@@ -1,4 +1,5 @@
 import type { Queryable } from '../driver/queryable.js';
+import { PgAccessError } from '../errors.js';
 import type { DefaultObjectType } from '../model/grant.js';
 import type { Membership } from '../model/membership.js';
 import type { PolicyCommand } from '../model/policy.js';
@@ -175,7 +176,7 @@ export async function readCatalog(db: Queryable, request: CatalogRequest): Promi
   const declaredSequenceRows = request.sequences.length
     ? await query(DECLARED_SEQUENCES_SQL, [request.sequences.map((s) => s.schema), request.sequences.map((s) => s.name)])
     : [];
-  const routineRows = request.routines.length ? await query(ROUTINES_SQL, [[...request.routines]]) : [];
+  const routineRows = request.routines.length ? await query(ROUTINES_SQL, [[...request.routines]]).catch((cause) => Promise.reject(signatureError(cause, request.routines))) : [];
   const databaseRows = request.database ? await query(DATABASE_SQL) : [];
   const defaults = request.defaultAcls.map((d) => ({ ...d, owner: d.owner ?? (server.current_user as string) }));
   const defaultRows = defaults.length
@@ -271,6 +272,19 @@ export async function readCatalog(db: Queryable, request: CatalogRequest): Promi
     policyOids: new Set(policyRows.map((r) => Number(r.oid))),
     roundTrips,
   };
+}
+
+/**
+ * Before PostgreSQL 16, to_regprocedure() raises an error (instead of
+ * returning NULL) for text it cannot parse or a type that does not exist.
+ */
+function signatureError(cause: unknown, signatures: readonly string[]): unknown {
+  const e = cause as { code?: string; message?: string };
+  if (!e.code || !['42602', '22P02', '42704', '42601', '42P01', '3F000'].includes(e.code)) return cause;
+  return new PgAccessError(
+    'DECLARATION_DOES_NOT_MATCH_DATABASE',
+    `PostgreSQL cannot read one of the declared routine signatures (${e.message}); nothing was changed. Declared: ${signatures.map((s) => JSON.stringify(s)).join(', ')}. Write 'schema.name(argument types)' with existing types.`,
+  );
 }
 
 function toRole(r: Record<string, any>): CatalogRole {

@@ -28,7 +28,10 @@ export function grantScope(scope: Scope): GrantScope {
 
   return {
     inScope(g) {
-      if (!grantees.has(g.grantee) || publicUnmanaged(g.target, g.grantee)) return false;
+      // revokeFromPublic makes PUBLIC a managed grantee of that one object,
+      // even when nothing is granted to PUBLIC anywhere.
+      const managedGrantee = grantees.has(g.grantee) || (g.grantee === 'public' && publicControlled.has(targetKey(g.target)));
+      if (!managedGrantee || publicUnmanaged(g.target, g.grantee)) return false;
       const t = g.target;
       switch (t.kind) {
         case 'schema':
