@@ -102,7 +102,6 @@ export interface RoleDependency {
 /** What the catalogs say about the objects a declaration names. Read with a fixed number of queries. */
 export interface CatalogSnapshot {
   readonly server: ServerFacts;
-  readonly existingRoles: ReadonlySet<string>;
   /** Attributes of requested roles and of every role pg-access created for this database. */
   readonly roles: ReadonlyMap<string, CatalogRole>;
   /** Memberships whose member is a requested member, merged over grantors. */

@@ -257,7 +257,6 @@ export async function readCatalog(db: Queryable, request: CatalogRequest): Promi
 
   return {
     server: { versionNum: server.version_num, currentUser: server.current_user, sessionUser: server.session_user, database: server.database },
-    existingRoles: new Set(roles.keys()),
     roles,
     memberships: mergeMemberships(membershipRows),
     membershipEdges: edgeRows.map((r) => ({ role: r.role, member: r.member })),
