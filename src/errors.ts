@@ -20,3 +20,11 @@ export class PgAccessError extends Error {
 export function isUsageError(error: unknown): error is PgAccessError {
   return error instanceof PgAccessError;
 }
+
+/** The server went away mid-session: SQLSTATE class 08, 57P01-57P03 (terminated, shut down), or the client saw the socket close. */
+export function isConnectionLost(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === 'ECONNRESET' || code === 'EPIPE') return true;
+  return typeof e?.message === 'string' && /^Connection terminated|not queryable/.test(e.message);
+}

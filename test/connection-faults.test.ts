@@ -444,12 +444,10 @@ describe('the library, through a pg Pool whose connection is killed while apply 
     await expectNothingLostAndRerunCompletes(db, before, pid);
   });
 
-  // KNOWN BUG (reported with this test): the process dies of an uncaught
-  // "Error: Connection terminated unexpectedly" before apply settles. The
-  // pooled client pg-access checks out (withSession) has no 'error' listener
-  // while it is checked out, and node-postgres emits 'error' on it when the
-  // server closes the socket. Drop `.fails` once withSession listens.
-  it.fails('the process survives, and apply rejects with PostgreSQL\'s message', async () => {
+  // Was a bug: the process died of an uncaught "Error: Connection terminated
+  // unexpectedly" before apply settled, because a checked-out pg client has
+  // no 'error' listener; withSession now listens while it holds the client.
+  it('the process survives, and apply rejects with PostgreSQL\'s message', async () => {
     const db = await freshDatabase();
     const { run } = await killedPoolApplication(db);
     expect(run.stderr).toBe('');
@@ -503,11 +501,9 @@ describe('pg-access apply whose connection is killed', () => {
     await expectNothingLostAndRerunCompletes(db, before, pid);
   });
 
-  // KNOWN GAP (reported with this test): today this is exit 3, "pg-access:
-  // internal error: error: terminating connection ..." with a stack and "This
-  // is a bug in pg-access": normalizeExpressions rethrows the pg error as is.
-  // A lost connection is a connection error (exit 2). Drop `.fails` once it is.
-  it.fails('while it normalizes expressions: exit code 2 and a message without a stack', async () => {
+  // Was exit 3 with a stack ("internal error"): a lost connection is now a
+  // CONNECTION_LOST PgAccessError wherever it happens, so exit 2.
+  it('while it normalizes expressions: exit code 2 and a message without a stack', async () => {
     const db = await freshDatabase();
     const { run } = await whileNormalizing(db);
     expect(run.code, run.stderr).toBe(2);

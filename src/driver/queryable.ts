@@ -23,10 +23,19 @@ export function isPoolLike(db: Queryable): db is PoolLike {
 export async function withSession<T>(db: Queryable, fn: (session: Queryable) => Promise<T>): Promise<T> {
   if (!isPoolLike(db)) return fn(db);
   const client = await db.connect();
+  // A checked-out pg client has no 'error' listener (the pool's is removed until
+  // release): if the server closes the connection, node-postgres emits 'error'
+  // on it, which would be an uncaught exception. Listen while we hold it, and
+  // hand a broken client back as broken so the pool discards it.
+  const events = client as { on?(event: 'error', fn: (e: unknown) => void): unknown; off?(event: 'error', fn: (e: unknown) => void): unknown };
+  let lost: unknown;
+  const onError = (error: unknown) => void (lost ??= error);
+  events.on?.('error', onError);
   try {
     return await fn(client);
   } finally {
-    client.release();
+    events.off?.('error', onError);
+    client.release(lost);
   }
 }
 

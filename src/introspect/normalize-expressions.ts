@@ -1,5 +1,5 @@
 import type { Queryable } from '../driver/queryable.js';
-import { PgAccessError } from '../errors.js';
+import { PgAccessError, isConnectionLost } from '../errors.js';
 import type { PolicyCommand } from '../model/policy.js';
 import { keyOf } from '../model/qualified-name.js';
 import { quoteIdent, quoteQualified } from '../render/sql/quote.js';
@@ -224,6 +224,7 @@ function describeFailure(item: ExpressionsToNormalize, message: string): string 
 function normalizeFailure(cause: unknown): Error {
   const e = cause as { code?: string; message?: string };
   if (e.code === '55P03') return new PgAccessError('LOCK_TIMEOUT', `Timed out waiting for a table lock while checking policy expressions (${e.message}). Another session holds it; retry later.`);
+  if (isConnectionLost(cause)) return new PgAccessError('CONNECTION_LOST', `The connection to PostgreSQL was lost while checking policy expressions (${e.message}). PostgreSQL rolls back an unfinished transaction, so nothing was changed; run it again.`);
   if (e.code === '42501') return new PgAccessError('PERMISSION_DENIED', `Checking policy expressions needs to own the declared tables: ${e.message}. Connect as the tables' owner (or a superuser).`);
   return cause instanceof Error ? cause : new Error(String(cause));
 }

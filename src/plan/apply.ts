@@ -1,6 +1,6 @@
 import type { AccessDeclaration } from '../declare/declarations.js';
 import { withSession, type Queryable } from '../driver/queryable.js';
-import { PgAccessError } from '../errors.js';
+import { PgAccessError, isConnectionLost } from '../errors.js';
 import { plan, type Plan } from './plan.js';
 import { setRolePasswords, type PasswordOutcome } from './role-passwords.js';
 
@@ -60,6 +60,11 @@ export async function apply(db: Queryable, declaration: AccessDeclaration, optio
       return { plan: planned, passwords };
     } catch (error) {
       await session.query('ROLLBACK').catch(() => undefined);
+      // Lost while waiting for the run lock or reading the catalogs: the same
+      // clear message as during the statements.
+      if (!(error instanceof PgAccessError) && isConnectionLost(error)) {
+        throw new PgAccessError('CONNECTION_LOST', `The connection to PostgreSQL was lost (${(error as Error).message}) before anything was applied; nothing was changed. Run apply again.`);
+      }
       throw error;
     }
   });
@@ -67,6 +72,7 @@ export async function apply(db: Queryable, declaration: AccessDeclaration, optio
 
 function statementError(statement: string, cause: unknown): PgAccessError {
   const e = cause as { code?: string; message?: string };
+  if (isConnectionLost(cause)) return new PgAccessError('CONNECTION_LOST', `The connection to PostgreSQL was lost (${e.message}) while running:\n  ${statement}\nPostgreSQL rolls back an unfinished transaction, so nothing was changed; run apply again.`);
   if (e.code === '55P03') return new PgAccessError('LOCK_TIMEOUT', `Timed out waiting for a lock (${e.message}) while running:\n  ${statement}\nAnother session holds the table; nothing was changed. Retry, or raise --lock-timeout.`);
   return new PgAccessError('APPLY_FAILED', `PostgreSQL refused a statement: ${e.message ?? String(cause)}\n  ${statement}\nThe transaction was rolled back; nothing was changed.`);
 }
