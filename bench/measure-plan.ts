@@ -15,6 +15,8 @@ export interface MeasureRequest {
   readonly url: string;
   readonly n: number;
   readonly runs: number;
+  /** A copy with the same tables and no RLS, policies or grants: also time a plan that creates everything. */
+  readonly bareUrl?: string;
 }
 
 /** One plan() call. */
@@ -41,6 +43,12 @@ export interface MeasureResult {
   readonly buildDeclaration: number;
   readonly inSync: readonly PlanRun[];
   readonly changed: readonly PlanRun[];
+  /**
+   * Plans against the bare copy (every RLS flag, policy and grant to create),
+   * run last so they do not count in the memory figures; at most 3 runs. Empty
+   * without bareUrl.
+   */
+  readonly fromScratch: readonly PlanRun[];
   /** From one extra in-sync plan, not timed: what planning costs the server beyond time. */
   readonly serverImpact: {
     /** Locks this session held right after normalization's DO block (inside plan's transaction). */
@@ -151,7 +159,20 @@ async function probeServerImpact(db: TimedClient, declaration: Parameters<typeof
   }
 }
 
-export async function measurePlan({ url, n, runs }: MeasureRequest): Promise<MeasureResult> {
+async function planFromScratch(bareUrl: string, declaration: Parameters<typeof plan>[1], runs: number): Promise<PlanRun[]> {
+  const client = new pg.Client({ connectionString: bareUrl, application_name: 'pg-access-bench' });
+  await client.connect();
+  try {
+    const db = new TimedClient(client);
+    const done: PlanRun[] = [];
+    for (let i = 0; i < runs; i++) done.push((await timedPlan(db, declaration)).run);
+    return done;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function measurePlan({ url, n, runs, bareUrl }: MeasureRequest): Promise<MeasureResult> {
   const baselineRss = mb(process.memoryUsage().rss);
   const client = new pg.Client({ connectionString: url, application_name: 'pg-access-bench' });
   await client.connect();
@@ -172,7 +193,8 @@ export async function measurePlan({ url, n, runs }: MeasureRequest): Promise<Mea
     const peakRssChanged = process.resourceUsage().maxRSS / 1024;
 
     const serverImpact = await probeServerImpact(db, declaration);
-    return { n, buildDeclaration, inSync, changed, serverImpact, memory: { baselineRss, peakRssInSync, peakRssChanged, heapUsedAfterInSync } };
+    const fromScratch = bareUrl ? await planFromScratch(bareUrl, declaration, Math.min(runs, 3)) : [];
+    return { n, buildDeclaration, inSync, changed, fromScratch, serverImpact, memory: { baselineRss, peakRssInSync, peakRssChanged, heapUsedAfterInSync } };
   } finally {
     await client.end();
   }

@@ -1,17 +1,29 @@
 /**
- * `npm run bench`: how plan() scales with the number of declared tables.
+ * `npm run bench`: how plan() scales with the number of declared tables, next
+ * to pg_dump, migra and drizzle-kit on the same databases, then what a policy
+ * costs at query time (bench/policy-runtime-cost.ts).
  *
- * For each size N (BENCH_SIZES, default 1000,5000) it builds a database with N
- * tables over three schemas, five roles, four policies and three grants per
- * table, applies the declaration once, then measures in a fresh child process
- * (so peak RSS is planning's own):
+ * For each size N (BENCH_SIZES, default 100,1000,5000,10000) it builds a
+ * database with N tables over three schemas, five roles, four policies and
+ * three grants per table, applies the declaration once, then measures in a
+ * fresh child process (so peak RSS is planning's own):
  *   - the in-sync plan (nothing to do), BENCH_RUNS times (default 5);
  *   - the plan after changing 10% of the policies' expressions;
- *   - one extra untimed plan: locks it holds and WAL it writes.
+ *   - one extra untimed plan: locks it holds and WAL it writes;
+ *   - plans against a bare copy (same tables, nothing else): everything to create.
+ * Then, on the same databases (bench/tool-comparison.ts): pg_dump
+ * --schema-only as the reference floor, @pgkit/migra against an exact copy and
+ * against the bare copy, and drizzle-kit pull.
  *
- * It prints figures, it asserts nothing. See bench/lock-impact.ts for what
- * those locks do to concurrent readers. BENCH_CPU_PROF=1 also records a CPU
- * profile of each measuring process and prints where the time goes.
+ * The server is chosen so that a pg_dump can read it (bench/choose-server.ts).
+ * It prints figures and the targets of issue 4 next to them; it asserts
+ * nothing. BENCH_SKIP_TOOLS=1 leaves out the other tools (and the copies),
+ * BENCH_SKIP_RUNTIME=1 the policy runtime cost. See bench/lock-impact.ts for
+ * what the plan's locks do to concurrent readers. BENCH_CPU_PROF=1 also
+ * records a CPU profile of each measuring process and prints where the time goes.
+ *
+ * By default it takes 10 to 12 minutes on 2 cores; docs/bench-results.md
+ * holds the last figures.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
@@ -19,12 +31,18 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import pc from 'picocolors';
-import { startEmbeddedPostgres } from '../support/pg-server.js';
+import { embeddedPostgresBinDir, startEmbeddedPostgres } from '../support/pg-server.js';
 import { apply } from '../src/index.js';
 import { benchDeclaration, changedPolicyCount, createRolesSql, createSchemaStatements } from './bench-fixture.js';
+import { chooseServer, findPgDump } from './choose-server.js';
 import { profilesProjectCode, summarizeCpuProfile } from './cpu-profile-summary.js';
+import { drizzleKitStartup } from './drizzle-kit-pull.js';
 import { measurePlan, type MeasureRequest, type MeasureResult, type PlanRun } from './measure-plan.js';
+import { migraStartup } from './migra-diff.js';
+import { runPolicyRuntimeCost } from './policy-runtime-cost.js';
 import { formatNumber, formatSummary, renderTable, summarize, type Summary } from './report-table.js';
+import { ToolComparison, type ComparisonDatabases, type ToolFigures } from './tool-comparison.js';
+import { printIssueTargets, printToolComparison } from './tool-comparison-report.js';
 
 const TARGET_MS_AT_1000 = 1500;
 
@@ -38,7 +56,7 @@ interface SetupResult {
 
 function parseSizes(): number[] {
   const raw = process.env.BENCH_SIZES;
-  if (!raw) return [1000, 5000];
+  if (!raw) return [100, 1000, 5000, 10000];
   const sizes = raw.split(',').map((s) => Number(s.trim()));
   if (sizes.some((s) => !Number.isInteger(s) || s <= 0)) throw new Error(`BENCH_SIZES must be positive integers separated by commas, got ${JSON.stringify(raw)}.`);
   return sizes;
@@ -50,30 +68,53 @@ function databaseUrl(serverUrl: string, database: string): string {
   return url.toString();
 }
 
-async function setUp(serverUrl: string, n: number): Promise<{ url: string; setup: SetupResult }> {
-  const database = `bench_${n}`;
+async function adminQuery(serverUrl: string, sql: string): Promise<void> {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${database} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+    await admin.query(sql);
   } finally {
     await admin.end();
   }
+}
+
+async function createDatabaseWithTables(serverUrl: string, database: string, n: number): Promise<{ url: string; ms: number }> {
+  await adminQuery(serverUrl, `CREATE DATABASE ${database} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
   const url = databaseUrl(serverUrl, database);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    let started = performance.now();
+    const started = performance.now();
     for (const statement of createSchemaStatements(n)) await client.query(statement);
-    const buildSchema = performance.now() - started;
-
-    started = performance.now();
-    const { plan } = await apply(client, benchDeclaration(n), { lockTimeoutMs: 60_000 });
-    const applyMs = performance.now() - started;
-    return { url, setup: { n, buildSchema, applyMs, applyOperations: plan.operations.length, applyStatements: plan.up.length } };
+    return { url, ms: performance.now() - started };
   } finally {
     await client.end();
   }
+}
+
+/**
+ * bench_N, in sync with the declaration; with the other tools, also its exact
+ * copy (for migra's in-sync diff) and a bare copy (same tables, nothing else).
+ */
+async function setUp(serverUrl: string, n: number, withCopies: boolean): Promise<{ dbs: ComparisonDatabases; setup: SetupResult }> {
+  const database = `bench_${n}`;
+  const { url, ms: buildSchema } = await createDatabaseWithTables(serverUrl, database, n);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  let setup: SetupResult;
+  try {
+    const started = performance.now();
+    const { plan } = await apply(client, benchDeclaration(n), { lockTimeoutMs: 60_000 });
+    const applyMs = performance.now() - started;
+    setup = { n, buildSchema, applyMs, applyOperations: plan.operations.length, applyStatements: plan.up.length };
+  } finally {
+    await client.end();
+  }
+  if (!withCopies) return { dbs: { database: url, copy: url, bare: url }, setup };
+  // A template copy is exact (catalogs copied file by file); the template must have no other session, hence after client.end().
+  await adminQuery(serverUrl, `CREATE DATABASE ${database}_copy TEMPLATE ${database}`);
+  const bare = await createDatabaseWithTables(serverUrl, `${database}_bare`, n);
+  return { dbs: { database: url, copy: databaseUrl(serverUrl, `${database}_copy`), bare: bare.url }, setup };
 }
 
 /** Runs measurePlan in a child process (this file with --measure) and returns what it sends back. */
@@ -105,6 +146,12 @@ function metricRows(results: readonly MeasureResult[], metrics: readonly Metric[
     const last = summaries[summaries.length - 1]!.median;
     return [label, ...cells, ...(showRatio ? [first > 0 ? `×${formatNumber(last / first, 2)}` : '–'] : [])];
   });
+}
+
+/** Last over first, or '–' when the first is 0 (e.g. no ACCESS EXCLUSIVE lock at any size). */
+function growth(values: readonly number[]): string {
+  const first = values[0]!;
+  return first > 0 ? `×${formatNumber(values[values.length - 1]! / first, 2)}` : '–';
 }
 
 function formatSummaryInt(s: Summary): string {
@@ -150,7 +197,7 @@ function printResults(setups: readonly SetupResult[], results: readonly MeasureR
           ['  statements executed', (s: SetupResult) => s.applyStatements],
         ].map(([label, f]) => {
           const values = setups.map(f as (s: SetupResult) => number);
-          return [label as string, ...values.map((v) => formatNumber(v, 0)), ...(showRatio ? [`×${formatNumber(values[values.length - 1]! / values[0]!, 2)}`] : [])];
+          return [label as string, ...values.map((v) => formatNumber(v, 0)), ...(showRatio ? [growth(values)] : [])];
         }),
       ],
     ),
@@ -193,7 +240,7 @@ function printResults(setups: readonly SetupResult[], results: readonly MeasureR
         ['WAL written (MB)', (r: MeasureResult) => r.serverImpact.walMb, 1],
       ].map(([label, f, digits]) => {
         const values = results.map(f as (r: MeasureResult) => number);
-        return [label as string, ...values.map((v) => formatNumber(v, digits as number)), ...(showRatio ? [`×${formatNumber(values[values.length - 1]! / values[0]!, 2)}`] : [])];
+        return [label as string, ...values.map((v) => formatNumber(v, digits as number)), ...(showRatio ? [growth(values)] : [])];
       }),
     ),
   );
@@ -225,6 +272,9 @@ function printResults(setups: readonly SetupResult[], results: readonly MeasureR
       }`,
     );
   }
+  for (const r of results.filter((x) => x.fromScratch.length > 0)) {
+    console.log(`  N=${r.n}: plan against the bare copy: ${r.fromScratch[0]!.operations} ops (${Object.entries(r.fromScratch[0]!.opsByKind).map(([k, v]) => `${v} ${k}`).join(', ')})`);
+  }
   const at1000 = results.find((r) => r.n === 1000);
   if (at1000) {
     const median = summarize(at1000.inSync.map((x) => x.total)).median;
@@ -238,33 +288,57 @@ function printResults(setups: readonly SetupResult[], results: readonly MeasureR
 async function main(): Promise<void> {
   const sizes = parseSizes();
   const runs = Number(process.env.BENCH_RUNS ?? 5);
+  const withTools = process.env.BENCH_SKIP_TOOLS !== '1';
   const profileDir = process.env.BENCH_CPU_PROF ? mkdtempSync(path.join(os.tmpdir(), 'pg-access-bench-prof-')) : undefined;
 
   const started = performance.now();
-  const server = await startEmbeddedPostgres();
+  const choice = chooseServer();
+  const server = await startEmbeddedPostgres({ binDir: choice.binDir });
   try {
+    const pgDump = findPgDump(choice.binDir ?? embeddedPostgresBinDir(), server.majorVersion);
     console.log(pc.bold('pg-access plan benchmark'));
     console.log(
       pc.dim(
-        `PostgreSQL ${server.majorVersion} (embedded, fsync off) · Node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'} · sizes ${sizes.join(', ')} · ${runs} runs (server started in ${formatNumber(performance.now() - started, 0)} ms)`,
+        [
+          `PostgreSQL ${server.majorVersion} (fsync off) from ${choice.why}`,
+          `pg_dump: ${'missing' in pgDump ? pgDump.missing : `${pgDump.path} (${pgDump.version})`}`,
+          `Node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'} · load average ${os.loadavg().map((x) => formatNumber(x, 2)).join(' ')} · sizes ${sizes.join(', ')} · ${runs} runs (server started in ${formatNumber(performance.now() - started, 0)} ms)`,
+        ].join('\n'),
       ),
     );
-    const admin = new pg.Client({ connectionString: server.url });
-    await admin.connect();
-    await admin.query(createRolesSql());
-    await admin.end();
+    await adminQuery(server.url, createRolesSql());
 
+    const comparison = new ToolComparison(pgDump, {
+      runs,
+      timeoutMs: Number(process.env.BENCH_TOOL_TIMEOUT_S ?? 120) * 1000,
+      budgetMs: Number(process.env.BENCH_TOOL_BUDGET_S ?? 30) * 1000,
+    });
     const setups: SetupResult[] = [];
     const results: MeasureResult[] = [];
+    const tools: ToolFigures[] = [];
     for (const n of sizes) {
-      process.stdout.write(pc.dim(`  N=${n}: building ${n} tables and applying ${n * 4} policies… `));
-      const { url, setup } = await setUp(server.url, n);
+      const sizeStarted = performance.now();
+      process.stdout.write(pc.dim(`  N=${n}: building ${n} tables and applying ${n * 4} policies${withTools ? ', copies' : ''}… `));
+      const { dbs, setup } = await setUp(server.url, n, withTools);
       setups.push(setup);
       process.stdout.write(pc.dim(`measuring… `));
-      results.push(await measureInChild({ url, n, runs }, profileDir));
-      console.log(pc.dim('done'));
+      results.push(await measureInChild({ url: dbs.database, n, runs, ...(withTools ? { bareUrl: dbs.bare } : {}) }, profileDir));
+      if (withTools) {
+        process.stdout.write(pc.dim(`pg_dump, migra, drizzle-kit… `));
+        tools.push(await comparison.measure(n, dbs));
+      }
+      console.log(pc.dim(`done in ${formatNumber((performance.now() - sizeStarted) / 1000, 0)} s`));
     }
     printResults(setups, results);
+
+    if (withTools) {
+      heading('Reference floor and other tools, same run, same databases (median ms)');
+      const [migra, drizzleKit] = [await migraStartup(), await drizzleKitStartup()];
+      const ok = (run: { exitCode: number | null; ms: number }) => (run.exitCode === 0 ? run.ms : undefined);
+      printToolComparison(results, tools, { migra: ok(migra), drizzleKit: ok(drizzleKit) });
+    }
+    heading('Targets of issue 4 (printed, not asserted)');
+    printIssueTargets(results, tools);
 
     if (profileDir) {
       heading(`CPU profiles of the measuring processes (each: building 2 declarations, ${runs} in-sync and ${runs} changed plans)`);
@@ -274,6 +348,11 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
+  console.log(pc.dim(`\nPlan benchmark: ${formatNumber((performance.now() - started) / 1000, 0)} s, load average now ${os.loadavg().map((x) => formatNumber(x, 2)).join(' ')}`));
+
+  // Its own server: nothing of the plan benchmark's databases is left to disturb it.
+  if (process.env.BENCH_SKIP_RUNTIME !== '1') await runPolicyRuntimeCost();
+  console.log(pc.dim(`\nnpm run bench: ${formatNumber((performance.now() - started) / 1000, 0)} s in all`));
 }
 
 if (process.argv[2] === '--measure') {
