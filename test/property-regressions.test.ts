@@ -5,7 +5,7 @@
  * is about.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineAccess, grant, plan, schema, table } from '../src/index.js';
+import { defaultPrivileges, defineAccess, grant, plan, routine, schema, table, type AccessDeclaration } from '../src/index.js';
 import { accessSnapshot, runStatements } from './support/catalog.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { createRoles } from './support/roles.js';
@@ -24,6 +24,19 @@ afterAll(async () => {
 
 let counter = 0;
 const fresh = (prefix: string) => `${prefix}_${++counter}`;
+
+/** plan → up → next plan empty → down → the access snapshot is back to before → up again → as after the first up. */
+async function roundTrip(access: AccessDeclaration): Promise<void> {
+  const before = await accessSnapshot(db.pool);
+  const p = await plan(db.pool, access);
+  await runStatements(db.pool, p.up);
+  const after = await accessSnapshot(db.pool);
+  expect((await plan(db.pool, access)).operations.map((o) => o.description)).toEqual([]);
+  await runStatements(db.pool, p.down);
+  expect(await accessSnapshot(db.pool)).toEqual(before);
+  await runStatements(db.pool, p.up);
+  expect(await accessSnapshot(db.pool)).toEqual(after);
+}
 
 describe('grant options', () => {
   it('withGrantOption to PUBLIC is a declaration error (PostgreSQL: "grant options can only be granted to roles")', async () => {
@@ -71,5 +84,49 @@ describe('implied schema USAGE', () => {
     expect(rows[0].usage).toBe(true);
     expect((rows[0].acl as string[]).some((e) => e.startsWith(`${r.pr_a}=`))).toBe(false);
     expect((await plan(db.pool, access)).isEmpty).toBe(true);
+  });
+});
+
+describe('column privileges', () => {
+  it('a column entry kept by the declaration survives the downgrade revoking the table-level entry of the same privilege', async () => {
+    // PostgreSQL: REVOKE INSERT ON t also revokes INSERT on every column of t.
+    // Property pair: A = column INSERT, REFERENCES (owner_id) to PUBLIC;
+    // B = column INSERT (owner_id) and table INSERT to PUBLIC. The downgrade's
+    // REVOKE INSERT ON TABLE took the column INSERT with it.
+    const t = fresh('pr_column_wipe');
+    await db.query(`CREATE TABLE ${t} (id int, owner_id int); GRANT INSERT (owner_id), REFERENCES (owner_id) ON ${t} TO PUBLIC`);
+    await roundTrip(
+      defineAccess({
+        roles: [],
+        tables: [table(t, { grants: [grant('INSERT', { to: 'public', columns: ['owner_id'] }), grant('INSERT', { to: 'public' })] })],
+      }),
+    );
+  });
+});
+
+describe('routines', () => {
+  it('the USAGE a routine grantee needs on the routine\'s schema is compared with what the schema has: granted once, never again', async () => {
+    // Property pair: A = {}; B = routine('"Crm"."Archive ""it"""(text, integer)',
+    // { grants: [grant(['EXECUTE'], { to: ['public'] })] }). The routine's
+    // schema was not read, so every plan granted USAGE on it again.
+    const s = fresh('pr_routine_schema');
+    await db.query(`CREATE SCHEMA ${s}; CREATE PROCEDURE ${s}.archive(reason text) LANGUAGE plpgsql AS $$ BEGIN NULL; END $$; GRANT USAGE ON SCHEMA ${s} TO ${r.pr_b}`);
+    await roundTrip(
+      defineAccess({
+        roles: [r.pr_a, r.pr_b],
+        tables: [],
+        routines: [routine(`${s}.archive(text)`, { grants: [grant('EXECUTE', { to: ['public', r.pr_a, r.pr_b] })] })],
+      }),
+    );
+  });
+});
+
+describe('default privileges', () => {
+  it('without forRole (the connected role, which the declaration does not list) is not an unknown role', async () => {
+    // Property pair: A = defaultPrivileges({ on: 'tables', grants: [] }): plan
+    // failed with "role <connected role> does not exist".
+    await roundTrip(defineAccess({ roles: [r.pr_a], tables: [], defaultPrivileges: [defaultPrivileges({ on: 'tables', grants: [grant('SELECT', { to: r.pr_a })] })] }));
+    const empty = defineAccess({ roles: [], tables: [], defaultPrivileges: [defaultPrivileges({ on: 'tables' })] });
+    expect((await plan(db.pool, empty)).isEmpty).toBe(true);
   });
 });

@@ -1,70 +1,35 @@
 /**
  * fast-check arbitraries for random but valid access declarations over the
- * fixture (test/property/fixture.ts), as plain data (`AccessSpec`) that is
- * turned into a pg-access declaration (`toDeclaration`), into the catalogs
- * it should produce (expected-catalog.ts), and into readable code
- * (`describeSpec`, `describePair`) for counterexamples. A pair also carries
- * some hand-made drift (fixture.DRIFT_SQL) to start from.
+ * fixture (test/property/fixture.ts), as plain data (`AccessSpec`,
+ * access-spec.ts) that declaration-code.ts turns into a pg-access
+ * declaration and into readable code for counterexamples, and
+ * expected-catalog.ts into the catalogs it should produce. A pair also
+ * carries some hand-made drift (fixture.driftTemplates) to start from.
+ *
+ * A spec covers tables (RLS, policies, table and column grants), schemas,
+ * the member role with its attributes and memberships (INHERIT and SET
+ * options only on PostgreSQL 16+), routines (EXECUTE, revokeFromPublic) and
+ * default privileges (global or per schema, on tables or functions, for a
+ * managed role or the connected one).
  *
  * Shrinking: everything is built from record / subarray / uniqueArray /
  * constantFrom / option, whose shrinks go towards "not declared", fewer
- * policies and grants, the first (simplest) constant, and no grant option,
- * so a failing pair shrinks to the few objects that matter.
+ * policies and grants, the first (simplest) constant, table-level grants and
+ * no grant option, so a failing pair shrinks to the few objects that matter.
  */
 import fc from 'fast-check';
-import { defineAccess, grant, policy, schema, table, type AccessDeclaration, type PolicyOptions } from '../../src/index.js';
-import { CRM, DRIFT_SQL, EXTRA_SCHEMA, FIXTURE_TABLES, fixtureTable, MANAGED_ROLES, type FixtureTable, type FixtureTableId, type ManagedRole, type RoleNames } from './fixture.js';
+import type { AccessPair, AccessSpec, Command, DefaultPrivilegesSpec, GrantSpec, Grantee, MemberSpec, MembershipSpec, PolicyRole, PolicySpec, RoutineSpec, TableSpec } from './access-spec.js';
+import { commandsOf } from './access-spec.js';
+import { describePair } from './declaration-code.js';
+import { CRM, DEFAULT_PRIVILEGE_SCHEMAS, EXTRA_SCHEMA, FIXTURE_ROUTINES, FIXTURE_TABLES, MANAGED_ROLES, type FixtureRoutine, type FixtureTable } from './fixture.js';
 
-export type Command = 'ALL' | 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
-/** Who a policy may name: managed roles, PUBLIC, and current_user / session_user (resolved to the connected role). */
-export type PolicyRole = ManagedRole | 'public' | 'current_user' | 'session_user';
-export type Grantee = ManagedRole | 'public';
-
-export interface PolicySpec {
-  readonly name: string;
-  readonly as: 'permissive' | 'restrictive';
-  /** A list expands into one policy per command, `<name>_<command>`. */
-  readonly for: Command | readonly Command[];
-  /** Left out: PUBLIC (pg-access's default). */
-  readonly to?: readonly PolicyRole[];
-  readonly using?: string;
-  readonly withCheck?: string;
-}
-
-export interface GrantSpec {
-  readonly privileges: 'ALL' | readonly string[];
-  readonly to: readonly Grantee[];
-  readonly withGrantOption: boolean;
-}
-
-export interface TableSpec {
-  readonly table: FixtureTableId;
-  /** Declared in two table() entries (policies and grants shared out), which pg-access merges. */
-  readonly split: boolean;
-  readonly rls?: boolean | 'force';
-  readonly policies: readonly PolicySpec[];
-  readonly grants: readonly GrantSpec[];
-}
-
-export interface SchemaSpec {
-  readonly name: string;
-  readonly grants: readonly GrantSpec[];
-}
-
-export interface AccessSpec {
-  /** Written the way a person might (see `written`) rather than canonically; must mean the same. */
-  readonly loose: boolean;
-  /** Roles listed in defineAccess({ roles }) besides those the policies and grants name. */
-  readonly extraRoles: readonly ManagedRole[];
-  readonly schemas: readonly SchemaSpec[];
-  readonly tables: readonly TableSpec[];
-}
-
-export interface AccessPair {
-  /** Hand-made drift (fixture.DRIFT_SQL) run before A. */
+export interface ArbitraryOptions {
+  /** What 'ALL' means on tables for this server. */
+  readonly tablePrivileges: readonly string[];
+  /** PostgreSQL 16+: memberships may carry inherit and set. */
+  readonly v16: boolean;
+  /** The drift statements this server accepts (fixture.driftTemplates). */
   readonly drift: readonly string[];
-  readonly a: AccessSpec;
-  readonly b: AccessSpec;
 }
 
 /** Few names, so two declarations often share one (ALTER / recreate) and differ on others (create / drop); 'own' and 'Own' are two. */
@@ -73,16 +38,22 @@ const COMMANDS: readonly Command[] = ['ALL', 'SELECT', 'INSERT', 'UPDATE', 'DELE
 const POLICY_ROLES: PolicyRole[] = ['a', 'b', 'c', 'public', 'current_user', 'session_user'];
 const GRANTEES: Grantee[] = ['a', 'b', 'c', 'public'];
 
-/** Which clauses a command (or every command of a list) accepts, as CREATE POLICY does. */
-export function commandsOf(p: Pick<PolicySpec, 'for'>): readonly Command[] {
-  return typeof p.for === 'string' ? [p.for] : p.for;
-}
+const COLUMN_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'REFERENCES'];
+
 const allowsUsing = (commands: readonly Command[]) => !commands.includes('INSERT');
 const allowsWithCheck = (commands: readonly Command[]) => !commands.includes('SELECT') && !commands.includes('DELETE');
 
 /** A rarely chosen alternative that shrinks back to the first one. */
 function rarely<T, U>(usual: fc.Arbitrary<T>, rare: fc.Arbitrary<U>, weight = 4): fc.Arbitrary<T | U> {
   return fc.oneof({ withCrossShrink: true }, { arbitrary: usual, weight }, { arbitrary: rare, weight: 1 });
+}
+
+/** An optional value, left out (undefined) `1 / freq` of the time. */
+const maybe = <T>(arbitrary: fc.Arbitrary<T>, freq = 2) => fc.option(arbitrary, { nil: undefined, freq });
+
+/** Drops the keys whose value is undefined, so specs print and compare as written. */
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 function policyArbitrary(t: FixtureTable): fc.Arbitrary<PolicySpec> {
@@ -120,6 +91,19 @@ function grantArbitrary(privileges: readonly string[]): fc.Arbitrary<GrantSpec> 
     .map((g) => (g.withGrantOption && g.to.includes('public') ? { ...g, withGrantOption: false } : g));
 }
 
+/**
+ * A table grant: table-level, or (2 in 5) column privileges on one or two
+ * of its columns. The privileges overlap on purpose (SELECT INSERT UPDATE
+ * REFERENCES exist on both), so a table-level REVOKE often meets column
+ * grants of the same privilege (PostgreSQL revokes those too).
+ */
+function tableGrantArbitrary(t: FixtureTable, tablePrivileges: readonly string[]): fc.Arbitrary<GrantSpec> {
+  const columnGrant = fc
+    .record({ grant: grantArbitrary(COLUMN_PRIVILEGES), columns: fc.subarray([...t.columns], { minLength: 1, maxLength: 2 }) })
+    .map(({ grant, columns }) => ({ ...grant, columns }));
+  return fc.oneof({ withCrossShrink: true }, { arbitrary: grantArbitrary(tablePrivileges), weight: 3 }, { arbitrary: columnGrant, weight: 2 });
+}
+
 function tableArbitrary(t: FixtureTable, tablePrivileges: readonly string[]): fc.Arbitrary<TableSpec> {
   const isView = t.kind === 'view';
   return fc
@@ -128,42 +112,96 @@ function tableArbitrary(t: FixtureTable, tablePrivileges: readonly string[]): fc
       split: fc.nat(4).map((n) => n === 4),
       rls: isView ? fc.constant(undefined) : fc.constantFrom(undefined, true, 'force' as const, false),
       policies: isView ? fc.constant([]) : fc.uniqueArray(policyArbitrary(t), { maxLength: 4, selector: (p) => p.name }),
-      grants: fc.array(grantArbitrary(tablePrivileges), { maxLength: 3 }),
+      grants: fc.array(tableGrantArbitrary(t, tablePrivileges), { maxLength: 3 }),
     })
     .map(({ rls, ...rest }) => (rls === undefined ? rest : { ...rest, rls }));
 }
 
-function schemaArbitrary(name: string): fc.Arbitrary<SchemaSpec | undefined> {
+function schemaArbitrary(name: string): fc.Arbitrary<AccessSpec['schemas'][number] | undefined> {
   const declared = fc.record({ name: fc.constant(name), grants: fc.array(grantArbitrary(['USAGE', 'CREATE']), { maxLength: 2 }) });
   return rarely(fc.constant(undefined), declared, 3);
 }
 
-export function accessSpecArbitrary(tablePrivileges: readonly string[]): fc.Arbitrary<AccessSpec> {
-  return fc.record({
-    loose: fc.boolean(),
-    extraRoles: fc.subarray([...MANAGED_ROLES]),
-    schemas: fc.tuple(schemaArbitrary('public'), schemaArbitrary(CRM), schemaArbitrary(EXTRA_SCHEMA)).map((list) => list.filter((s): s is SchemaSpec => s !== undefined)),
-    tables: fc
-      .tuple(...FIXTURE_TABLES.map((t) => fc.option(tableArbitrary(t, tablePrivileges), { nil: undefined, freq: 4 })))
-      .map((list) => list.filter((t): t is TableSpec => t !== undefined)),
-  });
+function membershipArbitrary(v16: boolean): fc.Arbitrary<MembershipSpec> {
+  const option = v16 ? maybe(fc.boolean()) : fc.constant(undefined);
+  return fc
+    .record({ role: fc.constantFrom(...MANAGED_ROLES), admin: maybe(fc.boolean()), inherit: option, set: option })
+    .map((m) => defined(m));
 }
 
-/**
- * Pairs (A, B). B is drawn on its own, and each of its tables is, now and
- * then, A's declaration of that table instead (unchanged), or A's with the
- * roles, expressions, RLS and grants of B's (so the same policies change in
- * place: ALTER POLICY). Shrinks towards independent declarations.
- */
-export function accessPairArbitrary(tablePrivileges: readonly string[]): fc.Arbitrary<AccessPair> {
-  const spec = accessSpecArbitrary(tablePrivileges);
-  const relation = fc.constantFrom('independent', 'independent', 'same', 'edited') as fc.Arbitrary<'independent' | 'same' | 'edited'>;
+/** The member role: a few attributes (inherit matters: on 16+ it is the default of a membership's INHERIT) and 0-3 memberships. */
+function memberArbitrary(v16: boolean): fc.Arbitrary<MemberSpec> {
   return fc
     .record({
-      drift: fc.subarray([...DRIFT_SQL], { maxLength: 4 }),
+      login: maybe(fc.boolean(), 3),
+      inherit: maybe(fc.boolean()),
+      createDb: maybe(fc.boolean(), 3),
+      connectionLimit: maybe(fc.constantFrom(-1, 0, 5), 3),
+      inRoles: fc.uniqueArray(membershipArbitrary(v16), { maxLength: 3, selector: (m) => m.role }),
+    })
+    .map((m) => defined(m));
+}
+
+function routineArbitrary(r: FixtureRoutine): fc.Arbitrary<RoutineSpec> {
+  return fc
+    .record({ routine: fc.constant(r.id), grants: fc.array(grantArbitrary(['EXECUTE']), { maxLength: 2 }), revokeFromPublic: maybe(fc.boolean()) })
+    .map((x) => defined(x));
+}
+
+export const defaultPrivilegesKey = (d: Pick<DefaultPrivilegesSpec, 'forRole' | 'inSchema' | 'on'>) => `${d.forRole ?? '-'}|${d.inSchema ?? '-'}|${d.on}`;
+
+function defaultPrivilegesArbitrary(tablePrivileges: readonly string[]): fc.Arbitrary<DefaultPrivilegesSpec> {
+  return fc
+    .record({
+      forRole: maybe(fc.constantFrom(...MANAGED_ROLES), 4),
+      inSchema: maybe(fc.constantFrom(...DEFAULT_PRIVILEGE_SCHEMAS)),
+      on: fc.constantFrom('tables' as const, 'functions' as const),
+      tableGrants: fc.array(grantArbitrary(tablePrivileges), { maxLength: 2 }),
+      functionGrants: fc.array(grantArbitrary(['EXECUTE']), { maxLength: 2 }),
+      revokeFromPublic: maybe(fc.boolean()),
+    })
+    .map(({ tableGrants, functionGrants, revokeFromPublic, ...d }) =>
+      // pg-access refuses revokeFromPublic with inSchema (per-schema entries only add to the global ones).
+      defined({ ...d, grants: d.on === 'tables' ? tableGrants : functionGrants, revokeFromPublic: d.inSchema === undefined ? revokeFromPublic : undefined }),
+    );
+}
+
+export function accessSpecArbitrary(o: ArbitraryOptions): fc.Arbitrary<AccessSpec> {
+  return fc
+    .record({
+      loose: fc.boolean(),
+      extraRoles: fc.subarray([...MANAGED_ROLES]),
+      member: maybe(memberArbitrary(o.v16), 3),
+      schemas: fc.tuple(schemaArbitrary('public'), schemaArbitrary(CRM), schemaArbitrary(EXTRA_SCHEMA)).map((list) => list.filter((s) => s !== undefined)),
+      tables: fc
+        .tuple(...FIXTURE_TABLES.map((t) => fc.option(tableArbitrary(t, o.tablePrivileges), { nil: undefined, freq: 4 })))
+        .map((list) => list.filter((t): t is TableSpec => t !== undefined)),
+      routines: fc.tuple(...FIXTURE_ROUTINES.map((r) => maybe(routineArbitrary(r)))).map((list) => list.filter((r): r is RoutineSpec => r !== undefined)),
+      defaultPrivileges: fc.uniqueArray(defaultPrivilegesArbitrary(o.tablePrivileges), { maxLength: 2, selector: defaultPrivilegesKey }),
+    })
+    .map((spec) => defined(spec));
+}
+
+type Relation = 'independent' | 'same' | 'edited';
+
+/**
+ * Pairs (A, B). B is drawn on its own, and each of its tables, its member
+ * role, its routines and its default privileges are, now and then, A's
+ * (unchanged), or A's objects with B's contents: a table with A's policies
+ * but B's roles, expressions, RLS and grants (so policies change in place:
+ * ALTER POLICY); the member role with A's groups but B's options and
+ * attributes (options change in place); A's routines and default-privilege
+ * entries with B's grants. Shrinks towards independent declarations.
+ */
+export function accessPairArbitrary(o: ArbitraryOptions): fc.Arbitrary<AccessPair> {
+  const spec = accessSpecArbitrary(o);
+  const relation = fc.constantFrom<Relation>('independent', 'independent', 'same', 'edited');
+  return fc
+    .record({
+      drift: fc.subarray([...o.drift], { maxLength: 5 }),
       a: spec,
       b: spec,
-      relations: fc.array(relation, { minLength: FIXTURE_TABLES.length, maxLength: FIXTURE_TABLES.length }),
+      relations: fc.array(relation, { minLength: FIXTURE_TABLES.length + 3, maxLength: FIXTURE_TABLES.length + 3 }),
     })
     .map(({ drift, a, b, relations }) => {
       const tables = FIXTURE_TABLES.flatMap((t, i) => {
@@ -172,7 +210,21 @@ export function accessPairArbitrary(tablePrivileges: readonly string[]): fc.Arbi
         const chosen = relations[i] === 'same' ? ofA : relations[i] === 'edited' && ofA && ofB ? edited(ofA, ofB) : ofB;
         return chosen ? [chosen] : [];
       });
-      return withToString({ drift, a, b: { ...b, tables } });
+      const [forMember, forRoutines, forDefaults] = relations.slice(FIXTURE_TABLES.length) as [Relation, Relation, Relation];
+      const member = forMember === 'same' ? a.member : forMember === 'edited' && a.member && b.member ? editedMember(a.member, b.member) : b.member;
+      const routines = forRoutines === 'same' ? a.routines : forRoutines === 'edited' ? a.routines.map((r, i) => withContentsOf(r, b.routines[i])) : b.routines;
+      const defaultPrivileges =
+        forDefaults === 'same'
+          ? a.defaultPrivileges
+          : forDefaults === 'edited'
+            ? a.defaultPrivileges.map((d, i) => {
+                const q = b.defaultPrivileges[i];
+                // Grants fit the kind of object: only an entry on the same kind lends them.
+                return q?.on === d.on ? withContentsOf(d, q, d.inSchema === undefined) : d;
+              })
+            : b.defaultPrivileges;
+      const { member: _member, ...restOfB } = b;
+      return withToString({ drift, a, b: defined({ ...restOfB, member, tables, routines, defaultPrivileges }) });
     });
 }
 
@@ -193,151 +245,22 @@ function edited(a: TableSpec, b: TableSpec): TableSpec {
   return { ...b, policies };
 }
 
+/** A's groups with the options B gives its memberships (by position), and B's attributes. */
+function editedMember(a: MemberSpec, b: MemberSpec): MemberSpec {
+  const inRoles = a.inRoles.map((m, i) => {
+    const q = b.inRoles[i];
+    return q ? defined({ role: m.role, admin: q.admin, inherit: q.inherit, set: q.set }) : m;
+  });
+  return { ...b, inRoles };
+}
+
+/** The same object (routine or default-privileges entry) with the grants and revokeFromPublic of another. */
+function withContentsOf<T extends RoutineSpec | DefaultPrivilegesSpec>(a: T, b: RoutineSpec | DefaultPrivilegesSpec | undefined, revokeAllowed = true): T {
+  if (!b) return a;
+  const { revokeFromPublic: _r, ...rest } = a;
+  return defined({ ...rest, grants: b.grants, revokeFromPublic: revokeAllowed ? b.revokeFromPublic : undefined }) as T;
+}
+
 function withToString(pair: AccessPair): AccessPair {
   return Object.assign(pair, { [fc.toStringMethod]: () => describePair(pair) });
-}
-
-/** The drift SQL and both declarations, as a failure report shows them. */
-export function describePair(pair: AccessPair): string {
-  return `\n${pair.drift.length ? `drift before A:\n${pair.drift.map((d) => `  ${d};`).join('\n')}\n` : ''}A = ${describeSpec(pair.a)}\nB = ${describeSpec(pair.b)}\n`;
-}
-
-/** The roles defineAccess must list: the extra ones and every managed role a policy or grant names. */
-export function rolesOf(spec: AccessSpec): ManagedRole[] {
-  const used = new Set<ManagedRole>(spec.extraRoles);
-  const add = (names: readonly string[]) => names.forEach((n) => (MANAGED_ROLES as readonly string[]).includes(n) && used.add(n as ManagedRole));
-  for (const t of spec.tables) {
-    for (const p of t.policies) add(p.to ?? []);
-    for (const g of t.grants) add(g.to);
-  }
-  for (const s of spec.schemas) for (const g of s.grants) add(g.to);
-  return MANAGED_ROLES.filter((r) => used.has(r));
-}
-
-/** A managed role, written r.a in printed code and resolved to its real name in declarations. */
-class RoleRef {
-  constructor(readonly key: ManagedRole) {}
-}
-type Written = string | RoleRef;
-type OneOrMany<T> = T | T[];
-interface WrittenGrant {
-  privileges: OneOrMany<string>;
-  options: { to: OneOrMany<Written>; withGrantOption?: true };
-}
-interface WrittenPolicy {
-  name: string;
-  options: { as?: string; for?: OneOrMany<string>; to?: OneOrMany<Written>; using?: string; withCheck?: string };
-}
-interface WrittenTable {
-  name: string;
-  options: { rls?: boolean | 'force'; policies?: WrittenPolicy[]; grants?: WrittenGrant[] };
-}
-interface WrittenDeclaration {
-  roles: RoleRef[];
-  schemas: { name: string; grants: WrittenGrant[] }[];
-  tables: WrittenTable[];
-}
-
-/**
- * How a spec is written as a declaration. Canonical: every option spelled
- * out, lists everywhere. Loose (spec.loose): what a person might write and
- * pg-access must read the same way: defaults left out, single values
- * without a list, lower-case privileges and commands, 'all privileges',
- * 'PUBLIC', 'CURRENT_USER', fully quoted or unqualified table names. A split
- * table is declared in two table() entries, which pg-access merges.
- */
-function written(spec: AccessSpec): WrittenDeclaration {
-  const loose = spec.loose;
-  const one = <T>(items: T[]): OneOrMany<T> => (loose && items.length === 1 ? items[0]! : items);
-  const role = (r: string): Written =>
-    (MANAGED_ROLES as readonly string[]).includes(r) ? new RoleRef(r as ManagedRole) : loose ? ({ public: 'PUBLIC', current_user: 'CURRENT_USER', session_user: 'Session_User' } as Record<string, string>)[r]! : r;
-  const grants = (list: readonly GrantSpec[]): WrittenGrant[] =>
-    list.map((g) => ({
-      privileges: g.privileges === 'ALL' ? (loose ? 'all privileges' : 'ALL') : one(g.privileges.map((p) => (loose ? p.toLowerCase() : p))),
-      options: { to: one(g.to.map(role)), ...(g.withGrantOption ? { withGrantOption: true as const } : {}) },
-    }));
-  const policies = (list: readonly PolicySpec[]): WrittenPolicy[] =>
-    list.map((p) => {
-      const commands = commandsOf(p).map((c) => (loose ? c.toLowerCase() : c));
-      return {
-        name: p.name,
-        options: {
-          ...(loose && p.as === 'permissive' ? {} : { as: p.as }),
-          ...(loose && typeof p.for === 'string' && p.for === 'ALL' ? {} : { for: typeof p.for === 'string' ? commands[0]! : commands }),
-          ...(p.to ? { to: one(p.to.map(role)) } : {}),
-          ...(p.using !== undefined ? { using: p.using } : {}),
-          ...(p.withCheck !== undefined ? { withCheck: p.withCheck } : {}),
-        },
-      };
-    });
-  const tables = spec.tables.flatMap((t): WrittenTable[] => {
-    const f = fixtureTable(t.table);
-    const name = loose ? f.looseName : f.declaredAs;
-    const rls = t.rls !== undefined ? { rls: t.rls } : {};
-    const ps = policies(t.policies);
-    const gs = grants(t.grants);
-    if (!t.split) return [{ name, options: { ...rls, policies: ps, grants: gs } }];
-    const half = <T>(items: T[]) => [items.slice(0, Math.ceil(items.length / 2)), items.slice(Math.ceil(items.length / 2))] as const;
-    const [p1, p2] = half(ps);
-    const [g1, g2] = half(gs);
-    return [
-      { name: f.declaredAs, options: { ...rls, policies: p1, grants: g1 } },
-      { name: f.looseName, options: { policies: p2, grants: g2 } },
-    ];
-  });
-  return {
-    roles: rolesOf(spec).map((r) => new RoleRef(r)),
-    schemas: spec.schemas.map((x) => ({ name: x.name, grants: grants(x.grants) })),
-    tables,
-  };
-}
-
-export function toDeclaration(spec: AccessSpec, roles: RoleNames): AccessDeclaration {
-  const resolve = (w: Written) => (w instanceof RoleRef ? roles[w.key] : w);
-  const resolveAll = (w: OneOrMany<Written>) => (Array.isArray(w) ? w.map(resolve) : resolve(w));
-  const grants = (list: WrittenGrant[]) => list.map((g) => grant(g.privileges, { ...g.options, to: resolveAll(g.options.to) }));
-  const d = written(spec);
-  return defineAccess({
-    roles: d.roles.map(resolve),
-    schemas: d.schemas.map((x) => schema(x.name, { grants: grants(x.grants) })),
-    tables: d.tables.map((t) =>
-      table(t.name, {
-        ...t.options,
-        policies: (t.options.policies ?? []).map((p) =>
-          policy(p.name, { ...(p.options as PolicyOptions), ...(p.options.to !== undefined ? { to: resolveAll(p.options.to) } : {}) }),
-        ),
-        grants: grants(t.options.grants ?? []),
-      }),
-    ),
-  });
-}
-
-/** The declaration as pg-access code, roles as r.a / r.b / r.c: paste it into a regression test. */
-export function describeSpec(spec: AccessSpec): string {
-  const str = (s: string) => (/['\\\n]/.test(s) ? JSON.stringify(s) : `'${s}'`);
-  const value = (v: unknown): string =>
-    v instanceof RoleRef ? `r.${v.key}` : typeof v === 'string' ? str(v) : Array.isArray(v) ? `[${v.map(value).join(', ')}]` : String(v);
-  const object = (o: Record<string, unknown>) => {
-    const entries = Object.entries(o).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0));
-    return entries.length ? `{ ${entries.map(([k, v]) => `${k}: ${value(v)}`).join(', ')} }` : '{}';
-  };
-  const block = (items: string[], indent: string) => (items.length ? `[\n${items.map((i) => `${indent}  ${i},`).join('\n')}\n${indent}]` : '[]');
-  const grants = (gs: WrittenGrant[], indent: string) => block(gs.map((g) => `grant(${value(g.privileges)}, ${object(g.options)})`), indent);
-  const d = written(spec);
-  const tables = d.tables.map((t) => {
-    const options = [
-      ...(t.options.rls !== undefined ? [`rls: ${value(t.options.rls)}`] : []),
-      ...(t.options.policies?.length ? [`policies: ${block(t.options.policies.map((p) => `policy(${str(p.name)}, ${object(p.options)})`), '    ')}`] : []),
-      ...(t.options.grants?.length ? [`grants: ${grants(t.options.grants, '    ')}`] : []),
-    ];
-    return `table(${str(t.name)}${options.length ? `, { ${options.join(', ')} }` : ''})`;
-  });
-  const schemas = d.schemas.map((x) => `schema(${str(x.name)}, { grants: ${grants(x.grants, '    ')} })`);
-  return [
-    'defineAccess({',
-    `  roles: ${value(d.roles)},`,
-    ...(schemas.length ? [`  schemas: ${block(schemas, '  ')},`] : []),
-    `  tables: ${block(tables, '  ')},`,
-    '})',
-  ].join('\n');
 }
