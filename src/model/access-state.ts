@@ -62,8 +62,8 @@ export interface Scope {
   readonly otherTargets: readonly string[];
   /**
    * targetKeys of objects where PostgreSQL gives PUBLIC privileges by default
-   * (functions: EXECUTE; the database: CONNECT, TEMPORARY; default privileges
-   * for functions and types) and the declaration said `revokeFromPublic`:
+   * (functions: EXECUTE; the database: CONNECT, TEMPORARY; global default
+   * privileges for functions and types) and the declaration said `revokeFromPublic`:
    * only there is PUBLIC's entry managed. Elsewhere on those kinds a grant to
    * PUBLIC is added when missing and never revoked.
    */

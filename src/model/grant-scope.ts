@@ -12,7 +12,17 @@ export interface GrantScope {
   addOnly(target: GrantTarget, grantee: string): boolean;
 }
 
-const PUBLIC_BY_DEFAULT = new Set<GrantTarget['kind']>(['function', 'database', 'default']);
+/**
+ * Where PostgreSQL itself gives PUBLIC privileges: EXECUTE on functions,
+ * CONNECT and TEMPORARY on databases, and, through the built-in global
+ * default privileges, EXECUTE on functions and USAGE on types created later.
+ * There PUBLIC's entry is only managed when the declaration says
+ * revokeFromPublic; elsewhere PUBLIC is a grantee like any other.
+ */
+function publicByDefault(target: GrantTarget): boolean {
+  if (target.kind === 'function' || target.kind === 'database') return true;
+  return target.kind === 'default' && target.schema === null && (target.objects === 'functions' || target.objects === 'types');
+}
 
 export function grantScope(scope: Scope): GrantScope {
   const grantees = new Set(scope.grantees);
@@ -24,7 +34,7 @@ export function grantScope(scope: Scope): GrantScope {
   const others = new Set(scope.otherTargets);
   const publicControlled = new Set(scope.publicControlled);
 
-  const publicUnmanaged = (target: GrantTarget, grantee: string) => grantee === 'public' && PUBLIC_BY_DEFAULT.has(target.kind) && !publicControlled.has(targetKey(target));
+  const publicUnmanaged = (target: GrantTarget, grantee: string) => grantee === 'public' && publicByDefault(target) && !publicControlled.has(targetKey(target));
 
   return {
     inScope(g) {
