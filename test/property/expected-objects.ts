@@ -56,7 +56,13 @@ export function expectDefaultPrivileges(result: AccessSnapshot, entries: readonl
     // acldefault(): what a global entry without a row means.
     const builtin = d.inSchema !== undefined ? [] : [...privileges.map((p) => entry(owner, p, false)), ...(d.on === 'functions' ? [entry('PUBLIC', 'EXECUTE', false)] : [])].sort(byText);
     const row = result.defaultAcls.find((x) => x.key === key);
-    const kept = parseAcl(row?.acl ?? builtin).filter((e) => e.grantee === owner || (e.grantee === 'PUBLIC' ? !d.revokeFromPublic : !managed.has(e.grantee)));
+    // PUBLIC is add-only where PostgreSQL gives it a default (a global entry
+    // for functions) unless revokeFromPublic; elsewhere it is managed like any
+    // grantee once the declaration names it.
+    const publicByDefault = d.inSchema === undefined && d.on === 'functions';
+    const kept = parseAcl(row?.acl ?? builtin).filter(
+      (e) => e.grantee === owner || (e.grantee === 'PUBLIC' && publicByDefault ? !d.revokeFromPublic : !managed.has(e.grantee)),
+    );
     const acl = combine(kept, merge(d.grants, privileges, owner, label));
     const others = result.defaultAcls.filter((x) => x.key !== key);
     result.defaultAcls = acl.join('\n') === builtin.join('\n') ? others : [...others, { key, acl }];
