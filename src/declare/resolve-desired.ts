@@ -173,7 +173,8 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
     if (d.inSchema !== null && !catalog.schemas.has(d.inSchema) && !declaredSchemas.has(d.inSchema)) {
       errors.push(`${d.origin}: schema ${quoteIdent(d.inSchema)} does not exist; declare it in defineAccess({ schemas }) or create it.`);
     }
-    if (!catalog.roles.has(owner) && !managedRoleNames.has(owner)) {
+    // Without forRole the owner is the connected role, which exists (and is not among the roles read).
+    if (d.forRole !== null && !catalog.roles.has(owner) && !managedRoleNames.has(owner)) {
       errors.push(`${d.origin}: role ${quoteIdent(owner)} does not exist; declare it with role() or create it.`);
     }
     const target: GrantTarget = { kind: 'default', owner, schema: d.inSchema, objects: d.objects };

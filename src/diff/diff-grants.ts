@@ -45,44 +45,54 @@ export function diffGrants(desired: readonly Grant[], actual: readonly Grant[], 
     if (inScope.addOnly(old.target, old.grantee)) continue;
     changes.push({ ...old, change: { action: 'revoke', grantOptionOnly: false, wasGrantable: old.grantable } });
   }
-  changes.push(...columnEntriesLostWithTableRevokes(changes, actual, desired));
-  return mergeIntoStatements(changes);
+  return mergeIntoStatements(protectColumnEntries(changes, actual, desired));
 }
 
 /**
  * PostgreSQL rule: revoking a table-level privilege (or its grant option) also
- * revokes the same privilege (or option) on every column of the table. A
- * column entry the declaration keeps would silently vanish, and the
- * downgrade could not bring it back. So each affected column entry is
- * revoked explicitly (its inverse re-grants it in the downgrade) and, if
- * still declared, granted again after the table-level revoke.
+ * revokes the same privilege (or option) on every column of the table; a
+ * table-level GRANT leaves the columns alone. That bites in both directions:
+ * in the upgrade when it revokes a table-level entry, and in the downgrade
+ * when it revokes a table-level entry the upgrade granted. A column entry
+ * that exists both before and after the change would silently vanish (or
+ * lose its grant option) on one side, and the next plan would not be empty
+ * or the downgrade would not restore it.
+ *
+ * So such a column entry is revoked explicitly and granted again: revokes
+ * run in the narrowing phase and grants in the widening phase, in the
+ * upgrade and in its downgrade alike, so in either direction the column
+ * entry is granted back after every table-level revoke, exactly as that
+ * side needs it (its inverse re-grants the old entry). Column entries on
+ * one side only need nothing: they are granted or revoked anyway.
  */
-function columnEntriesLostWithTableRevokes(changes: readonly EntryChange[], actual: readonly Grant[], desired: readonly Grant[]): EntryChange[] {
-  const tableRevokes = new Map<string, boolean>();
+function protectColumnEntries(changes: readonly EntryChange[], actual: readonly Grant[], desired: readonly Grant[]): EntryChange[] {
+  /** Per (table, grantee, privilege) with a table-level change: what it takes from the columns, and on which side. */
+  const wipes = new Map<string, { full: boolean; side: 'before' | 'after' }>();
   for (const c of changes) {
-    if (c.target.kind === 'table' && c.change.action === 'revoke') tableRevokes.set(keyOf(c.target.schema, c.target.name, c.grantee, c.privilege), c.change.grantOptionOnly);
+    if (c.target.kind !== 'table') continue;
+    const key = keyOf(c.target.schema, c.target.name, c.grantee, c.privilege);
+    if (c.change.action === 'revoke') wipes.set(key, { full: !c.change.grantOptionOnly, side: 'before' });
+    // The downgrade revokes what this grants: all of it, or just the option it adds.
+    else wipes.set(key, { full: !c.change.hadWithoutGrantOption, side: 'after' });
   }
-  if (tableRevokes.size === 0) return [];
-  const alreadyChanged = new Set(changes.map((c) => grantKey(c)));
-  const desiredByKey = new Map(desired.map((g) => [grantKey(g), g]));
+  if (wipes.size === 0) return [...changes];
+  const actualByKey = new Map(actual.map((g) => [grantKey(g), g]));
+  const protectedKeys = new Set<string>();
   const extra: EntryChange[] = [];
-  for (const have of actual) {
-    const t = have.target;
+  for (const want of desired) {
+    const t = want.target;
     if (t.kind !== 'column') continue;
-    const optionOnly = tableRevokes.get(keyOf(t.schema, t.table, have.grantee, have.privilege));
-    if (optionOnly === undefined || (optionOnly && !have.grantable)) continue;
-    const key = grantKey(have);
-    if (alreadyChanged.has(key)) continue; // already revoked, or its option handled
-    const want = desiredByKey.get(key);
-    if (optionOnly) {
-      extra.push({ ...have, change: { action: 'revoke', grantOptionOnly: true, wasGrantable: true } });
-      if (want?.grantable) extra.push({ ...have, change: { action: 'grant', withGrantOption: true, hadWithoutGrantOption: true } });
-    } else {
-      extra.push({ ...have, change: { action: 'revoke', grantOptionOnly: false, wasGrantable: have.grantable } });
-      if (want) extra.push({ ...have, change: { action: 'grant', withGrantOption: want.grantable, hadWithoutGrantOption: false } });
-    }
+    const wipe = wipes.get(keyOf(t.schema, t.table, want.grantee, want.privilege));
+    const key = grantKey(want);
+    const have = actualByKey.get(key);
+    if (!wipe || !have) continue;
+    // A grant option is only taken from an entry that has one on that side.
+    if (!wipe.full && !(wipe.side === 'before' ? have.grantable : want.grantable)) continue;
+    protectedKeys.add(key);
+    extra.push({ ...want, change: { action: 'revoke', grantOptionOnly: false, wasGrantable: have.grantable } });
+    extra.push({ ...want, change: { action: 'grant', withGrantOption: want.grantable, hadWithoutGrantOption: false } });
   }
-  return extra;
+  return [...changes.filter((c) => !protectedKeys.has(grantKey(c))), ...extra];
 }
 
 function mergeIntoStatements(changes: readonly EntryChange[]): (GrantOp | RevokeOp)[] {

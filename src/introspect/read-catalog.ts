@@ -162,7 +162,13 @@ export async function readCatalog(db: Queryable, request: CatalogRequest): Promi
   };
   const server = (await query(SERVER_SQL))[0]!;
   const roleRows = await query(ROLES_SQL, [[...request.roles], createdRoleComment(server.database)]);
-  const schemaRows = await query(SCHEMAS_SQL, [[...request.schemas]]);
+  const routineRows = request.routines.length ? await query(ROUTINES_SQL, [[...request.routines]]).catch((cause) => Promise.reject(signatureError(cause, request.routines))) : [];
+  // A routine's schema is known only once its signature is resolved: read it
+  // too, so the USAGE a grantee needs there is compared with what it has
+  // (otherwise it would be granted on every plan, and revoked by the downgrade
+  // even when the grantee held it before).
+  const schemaNames = new Set([...request.schemas, ...routineRows.map((r) => r.schema as string)]);
+  const schemaRows = await query(SCHEMAS_SQL, [[...schemaNames]]);
   const tableRows = await query(TABLES_SQL, [request.tables.map((t) => t.schema), request.tables.map((t) => t.name)]);
   const oids = tableRows.map((r) => r.oid as string);
   const ownedSequenceRows = await query(OWNED_SEQUENCES_SQL, [oids]);
@@ -176,7 +182,6 @@ export async function readCatalog(db: Queryable, request: CatalogRequest): Promi
   const declaredSequenceRows = request.sequences.length
     ? await query(DECLARED_SEQUENCES_SQL, [request.sequences.map((s) => s.schema), request.sequences.map((s) => s.name)])
     : [];
-  const routineRows = request.routines.length ? await query(ROUTINES_SQL, [[...request.routines]]).catch((cause) => Promise.reject(signatureError(cause, request.routines))) : [];
   const databaseRows = request.database ? await query(DATABASE_SQL) : [];
   const defaults = request.defaultAcls.map((d) => ({ ...d, owner: d.owner ?? (server.current_user as string) }));
   const defaultRows = defaults.length
