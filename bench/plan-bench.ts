@@ -6,7 +6,8 @@
  * For each size N (BENCH_SIZES, default 100,1000,5000,10000) it builds a
  * database with N tables over three schemas, five roles, four policies and
  * three grants per table, applies the declaration once, then measures in a
- * fresh child process (so peak RSS is planning's own):
+ * fresh child process, compiled and run under plain Node as an application
+ * runs the package (so peak RSS is planning's own; see compiled-child.ts):
  *   - the in-sync plan (nothing to do), BENCH_RUNS times (default 5);
  *   - the plan after changing 10% of the policies' expressions;
  *   - one extra untimed plan: locks it holds and WAL it writes;
@@ -37,7 +38,8 @@ import { benchDeclaration, changedPolicyCount, createRolesSql, createSchemaState
 import { chooseServer, findPgDump } from './choose-server.js';
 import { profilesProjectCode, summarizeCpuProfile } from './cpu-profile-summary.js';
 import { drizzleKitStartup } from './drizzle-kit-pull.js';
-import { measurePlan, type MeasureRequest, type MeasureResult, type PlanRun } from './measure-plan.js';
+import { compileMeasuringChild } from './compiled-child.js';
+import type { MeasureRequest, MeasureResult, PlanRun } from './measure-plan.js';
 import { migraStartup } from './migra-diff.js';
 import { runPolicyRuntimeCost } from './policy-runtime-cost.js';
 import { formatNumber, formatSummary, renderTable, summarize, type Summary } from './report-table.js';
@@ -117,10 +119,10 @@ async function setUp(serverUrl: string, n: number, withCopies: boolean): Promise
   return { dbs: { database: url, copy: databaseUrl(serverUrl, `${database}_copy`), bare: bare.url }, setup };
 }
 
-/** Runs measurePlan in a child process (this file with --measure) and returns what it sends back. */
-function measureInChild(request: MeasureRequest, profileDir: string | undefined): Promise<MeasureResult> {
-  const execArgv = [...process.execArgv, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
-  const child = fork(process.argv[1]!, ['--measure', JSON.stringify(request)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** Runs measurePlan in a child process (compiled, under plain Node: see compiled-child.ts) and returns what it sends back. */
+function measureInChild(childEntry: string, request: MeasureRequest, profileDir: string | undefined): Promise<MeasureResult> {
+  const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = fork(childEntry, [JSON.stringify(request)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     let result: MeasureResult | undefined;
     child.on('message', (message) => {
@@ -292,6 +294,7 @@ async function main(): Promise<void> {
   const profileDir = process.env.BENCH_CPU_PROF ? mkdtempSync(path.join(os.tmpdir(), 'pg-access-bench-prof-')) : undefined;
 
   const started = performance.now();
+  const childEntry = compileMeasuringChild();
   const choice = chooseServer();
   const server = await startEmbeddedPostgres({ binDir: choice.binDir });
   try {
@@ -302,7 +305,7 @@ async function main(): Promise<void> {
         [
           `PostgreSQL ${server.majorVersion} (fsync off) from ${choice.why}`,
           `pg_dump: ${'missing' in pgDump ? pgDump.missing : `${pgDump.path} (${pgDump.version})`}`,
-          `Node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'} · load average ${os.loadavg().map((x) => formatNumber(x, 2)).join(' ')} · sizes ${sizes.join(', ')} · ${runs} runs (server started in ${formatNumber(performance.now() - started, 0)} ms)`,
+          `Node ${process.version} (measuring processes: compiled JavaScript, plain node) · ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'} · load average ${os.loadavg().map((x) => formatNumber(x, 2)).join(' ')} · sizes ${sizes.join(', ')} · ${runs} runs (server started in ${formatNumber(performance.now() - started, 0)} ms)`,
         ].join('\n'),
       ),
     );
@@ -322,7 +325,7 @@ async function main(): Promise<void> {
       const { dbs, setup } = await setUp(server.url, n, withTools);
       setups.push(setup);
       process.stdout.write(pc.dim(`measuring… `));
-      results.push(await measureInChild({ url: dbs.database, n, runs, ...(withTools ? { bareUrl: dbs.bare } : {}) }, profileDir));
+      results.push(await measureInChild(childEntry, { url: dbs.database, n, runs, ...(withTools ? { bareUrl: dbs.bare } : {}) }, profileDir));
       if (withTools) {
         process.stdout.write(pc.dim(`pg_dump, migra, drizzle-kit… `));
         tools.push(await comparison.measure(n, dbs));
@@ -355,17 +358,7 @@ async function main(): Promise<void> {
   console.log(pc.dim(`\nnpm run bench: ${formatNumber((performance.now() - started) / 1000, 0)} s in all`));
 }
 
-if (process.argv[2] === '--measure') {
-  measurePlan(JSON.parse(process.argv[3]!) as MeasureRequest)
-    .then((result) => new Promise<void>((resolve) => process.send!(result, () => resolve())))
-    .then(() => process.exit(0))
-    .catch((error) => {
-      console.error(error);
-      process.exit(1);
-    });
-} else {
-  main().catch((error) => {
-    console.error(pc.red(error instanceof Error ? (error.stack ?? error.message) : String(error)));
-    process.exitCode = 1;
-  });
-}
+main().catch((error) => {
+  console.error(pc.red(error instanceof Error ? (error.stack ?? error.message) : String(error)));
+  process.exitCode = 1;
+});

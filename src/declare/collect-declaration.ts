@@ -1,6 +1,7 @@
 import { PgAccessError } from '../errors.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { qualifiedKey } from '../model/qualified-name.js';
+import { textPool, type TextPool } from '../model/text-pool.js';
 import { quoteIdent } from '../render/sql/quote.js';
 import { collectPolicy, loadDrizzle, type DrizzleModule } from './collect-policy.js';
 import { collectGrant } from './collect-grant.js';
@@ -27,8 +28,9 @@ export async function collectDeclaration(declaration: AccessDeclaration): Promis
 
   const tables: CollectedTable[] = [];
   const seenTables = new Map<string, number>();
+  const pool = textPool();
   for (const declared of declaration.tables) {
-    const t = await collectTable(declared, drizzle, roles, errors, diagnostics);
+    const t = await collectTable(declared, drizzle, roles, errors, diagnostics, pool);
     if (!t) continue;
     const key = qualifiedKey(t);
     const earlier = seenTables.get(key);
@@ -57,7 +59,7 @@ export async function collectDeclaration(declaration: AccessDeclaration): Promis
 
   // Roles every policy and grant may name: the declared ones (plus those Drizzle policies name).
   for (const t of tables) {
-    for (const p of t.policies) checkRoles(p.roles, `policy ${quoteIdent(p.name)} on ${display(t.schema, t.name)}`, roles, errors, true);
+    for (const p of t.policies) checkRoles(p.roles, () => `policy ${quoteIdent(p.name)} on ${display(t.schema, t.name)}`, roles, errors, true);
     for (const g of t.grants) checkRoles(g.grantees, g.origin, roles, errors, false);
   }
   const otherGrants = [...schemas, ...sequences, ...routines, ...(database ? [database] : []), ...defaultPrivileges].flatMap((o) => o.grants);
@@ -87,6 +89,7 @@ async function collectTable(
   roles: Set<string>,
   errors: string[],
   diagnostics: Diagnostic[],
+  pool: TextPool,
 ): Promise<CollectedTable | null> {
   let schema: string;
   let name: string;
@@ -99,8 +102,10 @@ async function collectTable(
       errors.push(`${JSON.stringify(declared.table)} is not a table name; write 'schema.table' or 'table' (quote parts that contain dots: '"my.schema".events').`);
       return null;
     }
-    ({ schema, name } = parsed);
-    columns = columnProxy();
+    // The same schema on every table: one copy of its name.
+    schema = pool(parsed.schema);
+    name = parsed.name;
+    columns = COLUMN_NAMES;
   } else if (drizzle && drizzle.isDrizzleTable(declared.table)) {
     const facts = drizzle.drizzleTableFacts(declared.table);
     ({ schema, name } = facts);
@@ -113,14 +118,14 @@ async function collectTable(
     return null;
   }
   const where = display(schema, name);
-  checkIdentifier(schema, `schema of table ${where}`, errors);
-  checkIdentifier(name, `table ${where}`, errors);
+  checkIdentifier(schema, () => `schema of table ${where}`, errors);
+  checkIdentifier(name, () => `table ${where}`, errors);
   if (rls !== undefined && rls !== true && rls !== false && rls !== 'force') {
     errors.push(`Table ${where}: rls must be true, false or 'force', got ${describeValue(rls)}.`);
   }
 
   const policies: CollectedPolicy[] = [];
-  for (const p of policyDeclarations) policies.push(...(await collectPolicy(p, schema, name, columns, errors)));
+  for (const p of policyDeclarations) policies.push(...(await collectPolicy(p, schema, name, columns, errors, pool)));
   if (rls === false && policies.length > 0) {
     diagnostics.push({
       code: 'INERT_POLICIES',
@@ -134,8 +139,6 @@ async function collectTable(
 }
 
 
-/** For plain table names: t.owner_id renders "owner_id". */
-function columnProxy(): Record<string, string> {
-  return new Proxy({}, { get: (_target, prop) => (typeof prop === 'string' ? quoteIdent(prop) : undefined) });
-}
+/** For plain table names: t.owner_id renders "owner_id". Stateless, so one serves every table. */
+const COLUMN_NAMES: Record<string, string> = new Proxy({}, { get: (_target, prop) => (typeof prop === 'string' ? quoteIdent(prop) : undefined) });
 

@@ -10,6 +10,12 @@ export type GrantedKind = 'table' | 'schema' | 'sequence' | 'function' | 'databa
 // The newest server's lists: MAINTAIN is checked against the actual version at plan time.
 const NEWEST = 999999;
 
+/** Privilege names as constants: a declaration of thousands of grants then holds one copy of each. */
+const CANONICAL_PRIVILEGES = new Map(
+  ['ALL', ...(['table', 'sequence', 'schema', 'function', 'database', 'types'] as const).flatMap((kind) => privilegesFor(kind, NEWEST))].map((p) => [p, p]),
+);
+const NO_COLUMNS: readonly string[] = Object.freeze([]);
+
 /**
  * Normalizes one grant() and checks that its privileges exist on that kind
  * of object, so `EXECUTE` on a table or `TRUNCATE` on a column is an error
@@ -17,7 +23,7 @@ const NEWEST = 999999;
  */
 export function collectGrant(declared: GrantDeclaration, origin: string, kind: GrantedKind, errors: string[]): CollectedGrant {
   const privileges = declared.privileges.map((p) => (typeof p === 'string' ? p.trim().toUpperCase().replace(/\s+/g, ' ') : String(p)));
-  const normalized = privileges.map((p) => (p === 'ALL PRIVILEGES' ? 'ALL' : p === 'TEMP' ? 'TEMPORARY' : p));
+  const normalized = privileges.map((p) => (p === 'ALL PRIVILEGES' ? 'ALL' : p === 'TEMP' ? 'TEMPORARY' : (CANONICAL_PRIVILEGES.get(p) ?? p)));
   const to = declared.options.to;
   const grantees = (Array.isArray(to) ? to : [to]).map((r) => (typeof r === 'string' && r.toLowerCase() === 'public' ? 'public' : r));
   if (grantees.length === 0) errors.push(`${origin}: to: [] names no role.`);
@@ -37,16 +43,16 @@ export function collectGrant(declared: GrantDeclaration, origin: string, kind: G
   return { privileges: normalized, grantees, withGrantOption: declared.options.withGrantOption === true, columns, origin };
 }
 
-function collectColumns(declared: GrantDeclaration, origin: string, kind: GrantedKind, errors: string[]): string[] {
+function collectColumns(declared: GrantDeclaration, origin: string, kind: GrantedKind, errors: string[]): readonly string[] {
   const raw = declared.options.columns;
-  if (raw === undefined) return [];
+  if (raw === undefined) return NO_COLUMNS;
   if (kind !== 'table') {
     errors.push(`${origin}: columns only apply to table grants.`);
-    return [];
+    return NO_COLUMNS;
   }
   if (!Array.isArray(raw) || raw.length === 0) {
     errors.push(`${origin}: columns must be a non-empty list of column names or Drizzle columns.`);
-    return [];
+    return NO_COLUMNS;
   }
   const names: string[] = [];
   for (const c of raw) {

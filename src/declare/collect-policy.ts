@@ -4,6 +4,7 @@ import { SPECIAL_POLICY_ROLES, type CollectedPolicy } from './collected-access.j
 import { checkIdentifier, describeValue, display } from './declaration-checks.js';
 import type { ExpressionInput, PolicyDeclaration } from './declarations.js';
 import { expressionProblem } from './expression-guard.js';
+import type { TextPool } from '../model/text-pool.js';
 
 export type DrizzleModule = typeof import('../integrations/drizzle/drizzle-table.js');
 
@@ -20,37 +21,39 @@ export async function collectPolicy(
   table: string,
   columns: unknown,
   errors: string[],
+  pool: TextPool,
 ): Promise<CollectedPolicy[]> {
-  const where = `policy ${quoteIdent(declared.name)} on ${display(schema, table)}`;
+  // Built only for a message: most declarations have none, and a plan collects every policy.
+  const where = () => `policy ${quoteIdent(declared.name)} on ${display(schema, table)}`;
   const o = declared.options ?? {};
   const as = o.as ?? 'permissive';
   if (as !== 'permissive' && as !== 'restrictive') {
-    errors.push(`${where}: as must be 'permissive' or 'restrictive', got ${describeValue(as)}.`);
+    errors.push(`${where()}: as must be 'permissive' or 'restrictive', got ${describeValue(as)}.`);
   }
   const requested = o.for === undefined ? ['ALL'] : Array.isArray(o.for) ? o.for : [o.for];
   const commands: PolicyCommand[] = [];
   for (const c of requested) {
     const upper = typeof c === 'string' ? c.toUpperCase() : c;
     if ((POLICY_COMMANDS as readonly unknown[]).includes(upper)) commands.push(upper as PolicyCommand);
-    else errors.push(`${where}: unknown command ${describeValue(c)}; allowed: ${POLICY_COMMANDS.join(', ')}.`);
+    else errors.push(`${where()}: unknown command ${describeValue(c)}; allowed: ${POLICY_COMMANDS.join(', ')}.`);
   }
-  if (commands.length === 0 && requested.length === 0) errors.push(`${where}: for: [] names no command; allowed: ${POLICY_COMMANDS.join(', ')}.`);
-  if (commands.length > 1 && commands.includes('ALL')) errors.push(`${where}: for: ALL already covers every command; do not combine it with others.`);
+  if (commands.length === 0 && requested.length === 0) errors.push(`${where()}: for: [] names no command; allowed: ${POLICY_COMMANDS.join(', ')}.`);
+  if (commands.length > 1 && commands.includes('ALL')) errors.push(`${where()}: for: ALL already covers every command; do not combine it with others.`);
   const roles = (o.to === undefined ? ['public'] : Array.isArray(o.to) ? o.to : [o.to]).map((r) => {
     const lower = typeof r === 'string' ? r.toLowerCase() : r;
     return (SPECIAL_POLICY_ROLES as readonly unknown[]).includes(lower) || r === 'PUBLIC' ? (lower as string) : r;
   });
-  if (roles.length === 0) errors.push(`${where}: to: [] names no role; leave it out for PUBLIC, or list roles.`);
-  const using = await renderExpression(o.using, columns, `${where}: using`, errors);
-  const withCheck = await renderExpression(o.withCheck, columns, `${where}: withCheck`, errors);
+  if (roles.length === 0) errors.push(`${where()}: to: [] names no role; leave it out for PUBLIC, or list roles.`);
+  const using = o.using === undefined || o.using === null ? null : await renderExpression(o.using, columns, () => `${where()}: using`, errors, pool);
+  const withCheck = o.withCheck === undefined || o.withCheck === null ? null : await renderExpression(o.withCheck, columns, () => `${where()}: withCheck`, errors, pool);
   // One command per policy: PostgreSQL has no "FOR SELECT, UPDATE". A list
   // becomes one policy per command, named <name>_<command>.
   return commands.map((command) => {
     const name = commands.length > 1 ? `${declared.name}_${command.toLowerCase()}` : declared.name;
-    const label = `policy ${quoteIdent(name)} on ${display(schema, table)}`;
+    const label = () => `policy ${quoteIdent(name)} on ${display(schema, table)}`;
     checkIdentifier(name, label, errors);
-    if (command === 'INSERT' && using !== null) errors.push(`${label}: an INSERT policy takes only withCheck (PostgreSQL rejects USING for INSERT); move the expression to withCheck.`);
-    if ((command === 'SELECT' || command === 'DELETE') && withCheck !== null) errors.push(`${label}: a ${command} policy takes only using (PostgreSQL rejects WITH CHECK for ${command}); move the expression to using.`);
+    if (command === 'INSERT' && using !== null) errors.push(`${label()}: an INSERT policy takes only withCheck (PostgreSQL rejects USING for INSERT); move the expression to withCheck.`);
+    if ((command === 'SELECT' || command === 'DELETE') && withCheck !== null) errors.push(`${label()}: a ${command} policy takes only using (PostgreSQL rejects WITH CHECK for ${command}); move the expression to using.`);
     return {
       schema,
       table,
@@ -64,8 +67,7 @@ export async function collectPolicy(
   });
 }
 
-async function renderExpression(input: ExpressionInput | undefined, columns: unknown, where: string, errors: string[]): Promise<string | null> {
-  if (input === undefined || input === null) return null;
+async function renderExpression(input: ExpressionInput, columns: unknown, where: () => string, errors: string[], pool: TextPool): Promise<string | null> {
   let value: unknown = input;
   try {
     if (typeof value === 'function') value = (value as (t: unknown) => unknown)(columns);
@@ -73,17 +75,17 @@ async function renderExpression(input: ExpressionInput | undefined, columns: unk
       value = (await loadDrizzle()).renderDrizzleSql(value);
     }
   } catch (cause) {
-    errors.push(`${where}: the expression could not be built: ${(cause as Error).message}`);
+    errors.push(`${where()}: the expression could not be built: ${(cause as Error).message}`);
     return null;
   }
   if (typeof value !== 'string') {
-    errors.push(`${where}: expected SQL text or a Drizzle sql\`...\` fragment, got ${describeValue(value)}.`);
+    errors.push(`${where()}: expected SQL text or a Drizzle sql\`...\` fragment, got ${describeValue(value)}.`);
     return null;
   }
   const problem = expressionProblem(value);
   if (problem) {
-    errors.push(`${where}: ${problem}: ${JSON.stringify(value)}`);
+    errors.push(`${where()}: ${problem}: ${JSON.stringify(value)}`);
     return null;
   }
-  return value.trim();
+  return pool(value.trim());
 }

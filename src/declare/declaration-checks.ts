@@ -4,20 +4,29 @@ import { SPECIAL_POLICY_ROLES, type CollectedTable } from './collected-access.js
 /** `"schema"."name"`, how every message names a table. */
 export const display = (schema: string, name: string): string => `${quoteIdent(schema)}.${quoteIdent(name)}`;
 
-export function checkRoles(roles: readonly string[], where: string, managed: Set<string>, errors: string[], policy: boolean): void {
+/**
+ * Where a problem is, for its message: text, or a function that builds it.
+ * Declarations of thousands of tables are checked on every plan and are
+ * almost always fine, so their labels are built only for a message.
+ */
+export type Where = string | (() => string);
+
+export const whereText = (where: Where): string => (typeof where === 'string' ? where : where());
+
+export function checkRoles(roles: readonly string[], where: Where, managed: Set<string>, errors: string[], policy: boolean): void {
   for (const role of roles) {
     if (typeof role !== 'string' || role === '') {
-      errors.push(`${where}: role ${describeValue(role)} is not a role name.`);
+      errors.push(`${whereText(where)}: role ${describeValue(role)} is not a role name.`);
       continue;
     }
     if (role === 'public') continue;
     if (policy && (SPECIAL_POLICY_ROLES as readonly string[]).includes(role)) continue;
     if (!policy && (role === 'current_user' || role === 'current_role' || role === 'session_user')) {
-      errors.push(`${where}: grants name roles explicitly; ${role} is only accepted in a policy's to.`);
+      errors.push(`${whereText(where)}: grants name roles explicitly; ${role} is only accepted in a policy's to.`);
       continue;
     }
     if (!managed.has(role)) {
-      errors.push(`${where} names role ${JSON.stringify(role)}, which is not in defineAccess({ roles }); add it there (pg-access only manages grants of listed roles).`);
+      errors.push(`${whereText(where)} names role ${JSON.stringify(role)}, which is not in defineAccess({ roles }); add it there (pg-access only manages grants of listed roles).`);
     }
   }
 }
@@ -30,13 +39,13 @@ export function checkDuplicatePolicies(t: CollectedTable, errors: string[]): voi
   }
 }
 
-export function checkIdentifier(name: string, what: string, errors: string[]): void {
+export function checkIdentifier(name: string, what: Where, errors: string[]): void {
   if (typeof name !== 'string' || name === '') {
-    errors.push(`${what}: the name is empty.`);
+    errors.push(`${whereText(what)}: the name is empty.`);
   } else if (name.includes('\0')) {
-    errors.push(`${what}: the name contains a NUL byte.`);
+    errors.push(`${whereText(what)}: the name contains a NUL byte.`);
   } else if (identifierBytes(name) > MAX_IDENTIFIER_BYTES) {
-    errors.push(`${what}: the name is ${identifierBytes(name)} bytes long; PostgreSQL truncates identifiers to ${MAX_IDENTIFIER_BYTES} bytes, so it would never match. Shorten it.`);
+    errors.push(`${whereText(what)}: the name is ${identifierBytes(name)} bytes long; PostgreSQL truncates identifiers to ${MAX_IDENTIFIER_BYTES} bytes, so it would never match. Shorten it.`);
   }
 }
 

@@ -1,7 +1,8 @@
 import { PgAccessError } from '../errors.js';
 import type { AccessState, Scope } from '../model/access-state.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { grantKey, targetKey, type Grant, type GrantTarget } from '../model/grant.js';
+import { targetKey, type Grant, type GrantTarget } from '../model/grant.js';
+import { GrantLookup } from '../model/grant-lookup.js';
 import type { Policy } from '../model/policy.js';
 import { privilegesFor } from '../model/privileges.js';
 import { compareText, qualifiedKey } from '../model/qualified-name.js';
@@ -56,6 +57,14 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
     return added;
   };
 
+  // Policies of many tables name the same roles: one resolved list per distinct list.
+  const resolvedPolicyRoles = new Map<string, string[]>();
+  const policyRoles = (roles: readonly string[]) => {
+    const key = roles.join('\0');
+    let resolved = resolvedPolicyRoles.get(key);
+    if (!resolved) resolvedPolicyRoles.set(key, (resolved = resolvePolicyRoles(roles, server)));
+    return resolved;
+  };
   const declaredSchemas = new Set(collected.schemas.map((s) => s.name));
   const scopeSchemas = new Set(declaredSchemas);
   const policies: Policy[] = [];
@@ -82,22 +91,27 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
     if (supportsRls) tables.push({ schema: t.schema, name: t.name, enabled, forced });
 
     for (const p of t.policies) {
-      policies.push({ ...p, roles: resolvePolicyRoles(p.roles, server) });
+      policies.push({ ...p, roles: policyRoles(p.roles) });
     }
 
     const inserters = new Set<string>();
-    const columns = new Set(found.columns);
+    // Read for exactly the tables whose grants name columns (see catalogRequest).
+    const columnNames = found.columns ?? [];
+    let columns: Set<string> | undefined;
+    // One target object per table, shared by its entries (see targetKey).
+    const tableTarget: GrantTarget = { kind: 'table', schema: t.schema, name: t.name };
     for (const g of t.grants) {
       if (g.columns.length === 0) {
-        for (const a of addGrants(g, 'table', { kind: 'table', schema: t.schema, name: t.name }, found.owner, where)) {
+        for (const a of addGrants(g, 'table', tableTarget, found.owner, where)) {
           if (a.privilege === 'INSERT') inserters.add(a.grantee);
           needsSchemaUsage(t.schema, a.grantee);
         }
         continue;
       }
+      columns ??= new Set(columnNames);
       for (const column of g.columns) {
         if (!columns.has(column)) {
-          errors.push(`${g.origin}: column ${quoteIdent(column)} does not exist on ${where}; its columns are ${found.columns.map(quoteIdent).join(', ')}.`);
+          errors.push(`${g.origin}: column ${quoteIdent(column)} does not exist on ${where}; its columns are ${columnNames.map(quoteIdent).join(', ')}.`);
           continue;
         }
         for (const a of addGrants(g, 'column', { kind: 'column', schema: t.schema, table: t.name, column }, found.owner, where)) {
@@ -112,8 +126,9 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
     for (const seq of found.sequences) {
       ownedSequences.push({ schema: seq.schema, name: seq.name });
       usageOnlySequences.set(seq.oid, seq.acl);
+      const target: GrantTarget = { kind: 'sequence', schema: seq.schema, name: seq.name };
       for (const grantee of inserters) {
-        if (grantee !== seq.owner) grants.push({ target: { kind: 'sequence', schema: seq.schema, name: seq.name }, grantee, privilege: 'USAGE', grantable: false });
+        if (grantee !== seq.owner) grants.push({ target, grantee, privilege: 'USAGE', grantable: false });
       }
     }
   }
@@ -191,9 +206,17 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
   // the declaration says on a declared schema once PUBLIC is managed; on any
   // other schema nothing is ever revoked, so what PUBLIC holds now it keeps.
   const publicManaged = grants.some((g) => g.grantee === 'public');
+  // Declared schema USAGE, gathered in one pass (one pass per schema would be quadratic with many schemas).
+  const declaredUsageBySchema = new Map<string, Set<string>>();
+  for (const g of grants) {
+    if (g.target.kind !== 'schema' || g.privilege !== 'USAGE') continue;
+    const holders = declaredUsageBySchema.get(g.target.name) ?? new Set<string>();
+    holders.add(g.grantee);
+    declaredUsageBySchema.set(g.target.name, holders);
+  }
   for (const [schemaName, grantees] of usageBySchema) {
     const owner = catalog.schemas.get(schemaName)?.owner;
-    const declaredUsage = new Set(grants.filter((g) => g.target.kind === 'schema' && g.target.name === schemaName && g.privilege === 'USAGE').map((g) => g.grantee));
+    const declaredUsage = declaredUsageBySchema.get(schemaName) ?? new Set<string>();
     const publicKeepsUsage = !(publicManaged && declaredSchemas.has(schemaName)) && (catalog.schemas.get(schemaName)?.acl ?? []).some((e) => e.grantee === 'public' && e.privilege === 'USAGE');
     const publicHasUsage = declaredUsage.has('public') || grantees.has('public') || publicKeepsUsage;
     for (const grantee of grantees) {
@@ -262,14 +285,15 @@ function expandGrant(g: CollectedGrant, kind: GrantedKind | 'column', versionNum
   return g.grantees.flatMap((grantee) => [...new Set(privileges)].map((privilege) => ({ grantee, privilege })));
 }
 
-function dedupeGrants(grants: Grant[]): Grant[] {
-  const byKey = new Map<string, Grant>();
+/** One entry per (target, grantee, privilege), in first-seen order; grantable if any declaration gives the option. */
+function dedupeGrants(grants: readonly Grant[]): Grant[] {
+  const kept = new GrantLookup();
   for (const g of grants) {
-    const key = grantKey(g);
-    const prior = byKey.get(key);
-    byKey.set(key, prior ? { ...prior, grantable: prior.grantable || g.grantable } : g);
+    const i = kept.indexOf(g.target, g.grantee, g.privilege);
+    if (i < 0) kept.add(g);
+    else if (g.grantable && !kept.grants[i]!.grantable) kept.grants[i] = { ...kept.grants[i]!, grantable: true };
   }
-  return [...byKey.values()];
+  return kept.grants;
 }
 
 function ownerDiagnostic(owner: string, where: string): Diagnostic {

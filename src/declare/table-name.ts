@@ -22,7 +22,10 @@ export function parseTableName(text: string): QualifiedName | null {
         } else part += text[i++];
       }
     } else {
-      while (i < text.length && text[i] !== '.') part += text[i++];
+      const dot = text.indexOf('.', i);
+      const stop = dot < 0 ? text.length : dot;
+      part = text.slice(i, stop);
+      i = stop;
     }
     if (part === '') return null;
     parts.push(part);

@@ -1,5 +1,6 @@
 import type { Scope } from '../model/access-state.js';
 import { grantKey, targetKey, type Grant, type GrantTarget } from '../model/grant.js';
+import { GrantLookup } from '../model/grant-lookup.js';
 import { grantScope } from '../model/grant-scope.js';
 import { sortPrivileges } from '../model/privileges.js';
 import { keyOf } from '../model/qualified-name.js';
@@ -25,27 +26,30 @@ interface EntryChange {
  */
 export function diffGrants(desired: readonly Grant[], actual: readonly Grant[], scope: Scope): (GrantOp | RevokeOp)[] {
   const inScope = grantScope(scope);
-  const actualByKey = new Map(actual.map((g) => [grantKey(g), g]));
-  const stale = new Map(actual.filter((g) => inScope.inScope(g)).map((g) => [grantKey(g), g]));
+  const actualLookup = new GrantLookup(actual);
+  const matched = new Uint8Array(actual.length);
   const changes: EntryChange[] = [];
 
   for (const want of desired) {
-    const key = grantKey(want);
-    const have = actualByKey.get(key);
-    stale.delete(key);
-    if (!have) {
+    const i = actualLookup.indexOf(want.target, want.grantee, want.privilege);
+    if (i < 0) {
       changes.push({ ...want, change: { action: 'grant', withGrantOption: want.grantable, hadWithoutGrantOption: false } });
-    } else if (want.grantable && !have.grantable) {
+      continue;
+    }
+    matched[i] = 1;
+    const have = actual[i]!;
+    if (want.grantable && !have.grantable) {
       changes.push({ ...want, change: { action: 'grant', withGrantOption: true, hadWithoutGrantOption: true } });
     } else if (!want.grantable && have.grantable && !inScope.addOnly(want.target, want.grantee)) {
       changes.push({ ...want, change: { action: 'revoke', grantOptionOnly: true, wasGrantable: true } });
     }
   }
-  for (const old of stale.values()) {
-    if (inScope.addOnly(old.target, old.grantee)) continue;
+  // What is held, in scope, and not declared.
+  actual.forEach((old, i) => {
+    if (matched[i] || !inScope.inScope(old) || inScope.addOnly(old.target, old.grantee)) return;
     changes.push({ ...old, change: { action: 'revoke', grantOptionOnly: false, wasGrantable: old.grantable } });
-  }
-  return mergeIntoStatements(protectColumnEntries(changes, actual, desired));
+  });
+  return mergeIntoStatements(protectColumnEntries(changes, actualLookup, desired));
 }
 
 /**
@@ -65,7 +69,7 @@ export function diffGrants(desired: readonly Grant[], actual: readonly Grant[], 
  * side needs it (its inverse re-grants the old entry). Column entries on
  * one side only need nothing: they are granted or revoked anyway.
  */
-function protectColumnEntries(changes: readonly EntryChange[], actual: readonly Grant[], desired: readonly Grant[]): EntryChange[] {
+function protectColumnEntries(changes: readonly EntryChange[], actualLookup: GrantLookup, desired: readonly Grant[]): EntryChange[] {
   /** Per (table, grantee, privilege) with a table-level change: what it takes from the columns, and on which side. */
   const wipes = new Map<string, { full: boolean; side: 'before' | 'after' }>();
   for (const c of changes) {
@@ -76,22 +80,23 @@ function protectColumnEntries(changes: readonly EntryChange[], actual: readonly 
     else wipes.set(key, { full: !c.change.hadWithoutGrantOption, side: 'after' });
   }
   if (wipes.size === 0) return [...changes];
-  const actualByKey = new Map(actual.map((g) => [grantKey(g), g]));
   const protectedKeys = new Set<string>();
   const extra: EntryChange[] = [];
   for (const want of desired) {
     const t = want.target;
     if (t.kind !== 'column') continue;
     const wipe = wipes.get(keyOf(t.schema, t.table, want.grantee, want.privilege));
+    if (!wipe) continue;
+    const have = actualLookup.grants[actualLookup.indexOf(t, want.grantee, want.privilege)];
+    if (!have) continue;
     const key = grantKey(want);
-    const have = actualByKey.get(key);
-    if (!wipe || !have) continue;
     // A grant option is only taken from an entry that has one on that side.
     if (!wipe.full && !(wipe.side === 'before' ? have.grantable : want.grantable)) continue;
     protectedKeys.add(key);
     extra.push({ ...want, change: { action: 'revoke', grantOptionOnly: false, wasGrantable: have.grantable } });
     extra.push({ ...want, change: { action: 'grant', withGrantOption: want.grantable, hadWithoutGrantOption: false } });
   }
+  if (protectedKeys.size === 0) return [...changes];
   return [...changes.filter((c) => !protectedKeys.has(grantKey(c))), ...extra];
 }
 

@@ -30,8 +30,8 @@ export interface CatalogTable {
   readonly acl: readonly AclEntry[];
   /** Column-level ACL entries (pg_attribute.attacl) of non-owner grantees. */
   readonly columnAcl: readonly (AclEntry & { readonly column: string })[];
-  /** Column names (not dropped), to check declared column grants. */
-  readonly columns: readonly string[];
+  /** Column names (not dropped), to check declared column grants; read only for tables whose grants name columns, null otherwise. */
+  readonly columns: readonly string[] | null;
   /** Sequences the table owns (serial columns, identity columns). */
   readonly sequences: readonly CatalogSequence[];
 }

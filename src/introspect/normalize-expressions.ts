@@ -2,13 +2,14 @@ import type { Queryable } from '../driver/queryable.js';
 import { PgAccessError, isConnectionLost } from '../errors.js';
 import type { PolicyCommand } from '../model/policy.js';
 import { keyOf } from '../model/qualified-name.js';
+import { textPool } from '../model/text-pool.js';
 import { quoteIdent, quoteQualified } from '../render/sql/quote.js';
 
 export interface ExpressionsToNormalize {
   readonly schema: string;
   readonly table: string;
-  /** For error messages only. */
-  readonly policyName: string;
+  /** The policy's name, for error messages only. */
+  readonly name: string;
   readonly command: PolicyCommand;
   readonly using: string | null;
   readonly withCheck: string | null;
@@ -154,14 +155,10 @@ export async function normalizeExpressions(
   const byTable = new Map<string, { schema: string; table: string; items: object[] }>();
   items.forEach((item, i) => {
     const key = keyOf(item.schema, item.table);
-    const group = byTable.get(key) ?? { schema: item.schema, table: item.table, items: [] };
-    group.items.push({
-      i,
-      command: item.command,
-      ...(item.using !== null ? { using: item.using } : {}),
-      ...(item.withCheck !== null ? { check: item.withCheck } : {}),
-    });
-    byTable.set(key, group);
+    let group = byTable.get(key);
+    if (!group) byTable.set(key, (group = { schema: item.schema, table: item.table, items: [] }));
+    // Absent clauses are left out (JSON.stringify drops undefined): the DO block tests `item ? 'using'`.
+    group.items.push({ i, command: item.command, using: item.using ?? undefined, check: item.withCheck ?? undefined });
   });
   const groups = [...byTable.values()];
   const payload: (typeof groups)[] = [];
@@ -207,7 +204,11 @@ export async function normalizeExpressions(
     throw new PgAccessError('LOCK_TIMEOUT', `Timed out waiting for a lock on ${quoteQualified(item.schema, item.table)} (${lockFailure.message}). Another session holds it; retry, or raise the lock timeout.`);
   }
   const result: NormalizedExpressions[] = new Array(items.length);
-  for (const [i, using, withCheck] of JSON.parse(row.results) as [number, string | null, string | null][]) result[i] = { using, withCheck };
+  // Many tables' policies deparse to the same text: keep one copy of each.
+  const pool = textPool();
+  for (const [i, using, withCheck] of JSON.parse(row.results) as [number, string | null, string | null][]) {
+    result[i] = { using: using === null ? null : pool(using), withCheck: withCheck === null ? null : pool(withCheck) };
+  }
   for (let i = 0; i < items.length; i++) {
     if (!result[i]) throw new Error(`internal: expression ${i} was not normalized`);
   }
@@ -215,7 +216,7 @@ export async function normalizeExpressions(
 }
 
 function describeFailure(item: ExpressionsToNormalize, message: string): string {
-  const parts = [`policy ${quoteIdent(item.policyName)} on ${quoteQualified(item.schema, item.table)}: ${message}`];
+  const parts = [`policy ${quoteIdent(item.name)} on ${quoteQualified(item.schema, item.table)}: ${message}`];
   if (item.using !== null) parts.push(`using: ${item.using}`);
   if (item.withCheck !== null) parts.push(`withCheck: ${item.withCheck}`);
   return parts.join('\n      ');

@@ -4,7 +4,8 @@ import type { QualifiedName } from '../model/qualified-name.js';
 import type { CatalogQuery } from './catalog-query.js';
 import type { CatalogSnapshot } from './catalog-snapshot.js';
 import { readDatabase, readDefaultAcls, readRoutines } from './read-objects.js';
-import { readDeclaredSequences, readPolicies, readSchemas, readTables } from './read-relations.js';
+import { readDeclaredSequences, readPolicies, readSchemas, readTables, type WantedTable } from './read-relations.js';
+import { catalogPool } from './acl-json.js';
 import { readMembershipEdges, readMemberships, readRoleDependencies, readRoles } from './read-roles.js';
 
 const SERVER_SQL = `SELECT current_setting('server_version_num')::int AS version_num, current_user::text AS current_user,
@@ -18,7 +19,7 @@ export interface DefaultAclRequest {
 }
 
 export interface CatalogRequest {
-  readonly tables: readonly QualifiedName[];
+  readonly tables: readonly WantedTable[];
   readonly schemas: readonly string[];
   /** Every role name the declaration uses (attributes are read for all of them). */
   readonly roles: readonly string[];
@@ -45,6 +46,7 @@ export async function readCatalog(db: Queryable, request: CatalogRequest): Promi
     roundTrips++;
     return (await db.query(sql, params)).rows;
   };
+  const intern = catalogPool();
   const server = (await query(SERVER_SQL))[0]!;
   const roles = await readRoles(query, request.roles, server.database);
   const routines = request.routines.length ? await readRoutines(query, request.routines) : new Map();
@@ -52,15 +54,15 @@ export async function readCatalog(db: Queryable, request: CatalogRequest): Promi
   // too, so the USAGE a grantee needs there is compared with what it has
   // (otherwise it would be granted on every plan, and revoked by the downgrade
   // even when the grantee held it before).
-  const schemas = await readSchemas(query, [...new Set([...request.schemas, ...[...routines.values()].map((r) => r.schema)])]);
-  const { tables, byOid } = await readTables(query, request.tables);
-  const { policies, policyOids } = await readPolicies(query, byOid);
+  const schemas = await readSchemas(query, [...new Set([...request.schemas, ...[...routines.values()].map((r) => r.schema)])], intern);
+  const { tables, byOid } = await readTables(query, request.tables, intern);
+  const { policies, policyOids } = await readPolicies(query, byOid, intern);
 
   const droppable = request.dropCreatedRoles ? [...roles.values()].filter((r) => r.createdByPgAccess && !request.roles.includes(r.name)).map((r) => r.name) : [];
   const members = [...new Set([...request.membershipMembers, ...droppable])];
   const memberships = members.length ? await readMemberships(query, server.version_num, members, droppable) : [];
   const membershipEdges = members.length ? await readMembershipEdges(query) : [];
-  const sequences = request.sequences.length ? await readDeclaredSequences(query, request.sequences) : new Map();
+  const sequences = request.sequences.length ? await readDeclaredSequences(query, request.sequences, intern) : new Map();
   const database = request.database ? await readDatabase(query) : null;
   const defaults = request.defaultAcls.map((d) => ({ ...d, owner: d.owner ?? (server.current_user as string) }));
   const defaultAcls = defaults.length ? await readDefaultAcls(query, defaults, roles) : [];

@@ -1,6 +1,6 @@
 import type { Policy, PolicyCommand } from '../model/policy.js';
 import { compareText, keyOf, qualifiedKey, type QualifiedName } from '../model/qualified-name.js';
-import { aclJson, mergeAcl, mergeColumnAcl } from './acl-json.js';
+import { aclJson, mergeAcl, mergeColumnAcl, parseJsonColumn, type Intern } from './acl-json.js';
 import type { CatalogQuery } from './catalog-query.js';
 import type { CatalogSchema, CatalogSequence, CatalogTable } from './catalog-snapshot.js';
 
@@ -10,15 +10,20 @@ const POLICY_COMMAND_BY_LETTER: Record<string, PolicyCommand> = { '*': 'ALL', r:
 const SCHEMAS_SQL = `SELECT n.oid::int8::text AS oid, n.nspname::text AS name, pg_get_userbyid(n.nspowner)::text AS owner, ${aclJson('n.nspacl', 'n.nspowner')} AS acl
 FROM pg_namespace n WHERE n.nspname = ANY($1::text[])`;
 
+// The wanted list travels as one JSON parameter, typed text so that no client
+// re-encodes it (JSON.stringify is far cheaper
+// than node-postgres's text[] encoding at 10,000 names); column names are read
+// only for the tables whose grants name columns.
 const TABLES_SQL = `SELECT c.oid::int8::text AS oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind::text AS kind,
   pg_get_userbyid(c.relowner)::text AS owner, c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced,
   ${aclJson('c.relacl', 'c.relowner')} AS acl,
-  ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns,
+  CASE WHEN w.columns THEN array_to_json(ARRAY(SELECT a.attname::text FROM pg_attribute a
+    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum))::text END AS columns,
   COALESCE((SELECT json_agg(json_build_array(a.attname::text,
              CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee)::text END, x.privilege_type, x.is_grantable))
             FROM pg_attribute a, aclexplode(a.attacl) x
-            WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL AND x.grantee <> c.relowner), '[]'::json) AS column_acl
-FROM unnest($1::text[], $2::text[]) AS w(schema, name)
+            WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL AND x.grantee <> c.relowner), '[]'::json)::text AS column_acl
+FROM json_to_recordset($1::text::json) AS w(schema text, name text, columns boolean)
 JOIN pg_namespace n ON n.nspname = w.schema
 JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = w.name AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`;
 
@@ -38,25 +43,35 @@ FROM unnest($1::text[], $2::text[]) AS w(schema, name)
 JOIN pg_namespace n ON n.nspname = w.schema
 JOIN pg_class s ON s.relnamespace = n.oid AND s.relname = w.name AND s.relkind = 'S'`;
 
-// polroles = {0} is PUBLIC.
+// polroles = {0} is PUBLIC. Roles come as JSON text (see aclJson): JSON.parse
+// is native, where node-postgres parses text[] character by character.
 const POLICIES_SQL = `SELECT p.oid::int8::text AS oid, p.polrelid::int8::text AS table_oid, p.polname::text AS name, p.polcmd::text AS cmd, p.polpermissive AS permissive,
-  ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END FROM unnest(p.polroles) r) AS roles,
+  array_to_json(ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END FROM unnest(p.polroles) r))::text AS roles,
   pg_get_expr(p.polqual, p.polrelid) AS using_expr, pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr
 FROM pg_policy p WHERE p.polrelid = ANY($1::oid[])`;
 
-export async function readSchemas(query: CatalogQuery, names: readonly string[]): Promise<Map<string, CatalogSchema>> {
+export async function readSchemas(query: CatalogQuery, names: readonly string[], intern: Intern): Promise<Map<string, CatalogSchema>> {
   const rows = await query(SCHEMAS_SQL, [[...names]]);
-  return new Map(rows.map((r) => [r.name as string, { oid: Number(r.oid), name: r.name, owner: r.owner, acl: mergeAcl(r.acl) }]));
+  return new Map(rows.map((r) => [r.name as string, { oid: Number(r.oid), name: intern(r.name), owner: intern(r.owner), acl: mergeAcl(r.acl, intern) }]));
+}
+
+/** A table to read; `withColumns` also reads its column names (to check column grants). */
+export interface WantedTable extends QualifiedName {
+  readonly withColumns: boolean;
 }
 
 /** The named tables (and views, materialized views, foreign tables) with their column ACLs and the sequences they own: two queries. */
-export async function readTables(query: CatalogQuery, wanted: readonly QualifiedName[]): Promise<{ tables: Map<string, CatalogTable>; byOid: Map<string, CatalogTable> }> {
-  const tableRows = await query(TABLES_SQL, [wanted.map((t) => t.schema), wanted.map((t) => t.name)]);
+export async function readTables(
+  query: CatalogQuery,
+  wanted: readonly WantedTable[],
+  intern: Intern,
+): Promise<{ tables: Map<string, CatalogTable>; byOid: Map<string, CatalogTable> }> {
+  const tableRows = await query(TABLES_SQL, [JSON.stringify(wanted.map((t) => ({ schema: t.schema, name: t.name, columns: t.withColumns })))]);
   const ownedSequenceRows = await query(OWNED_SEQUENCES_SQL, [tableRows.map((r) => r.oid as string)]);
   const sequencesByTable = new Map<string, CatalogSequence[]>();
   for (const r of ownedSequenceRows) {
     const list = sequencesByTable.get(r.table_oid) ?? [];
-    list.push(toSequence(r));
+    list.push(toSequence(r, intern));
     sequencesByTable.set(r.table_oid, list);
   }
   const tables = new Map<string, CatalogTable>();
@@ -64,15 +79,15 @@ export async function readTables(query: CatalogQuery, wanted: readonly Qualified
   for (const r of tableRows) {
     const table: CatalogTable = {
       oid: Number(r.oid),
-      schema: r.schema,
+      schema: intern(r.schema),
       name: r.name,
-      kind: r.kind,
-      owner: r.owner,
+      kind: intern(r.kind),
+      owner: intern(r.owner),
       rlsEnabled: r.rls_enabled,
       rlsForced: r.rls_forced,
-      acl: mergeAcl(r.acl),
-      columns: r.columns,
-      columnAcl: mergeColumnAcl(r.column_acl),
+      acl: mergeAcl(r.acl, intern),
+      columns: r.columns === null ? null : parseJsonColumn<string[]>(r.columns),
+      columnAcl: mergeColumnAcl(r.column_acl, intern),
       sequences: (sequencesByTable.get(r.oid) ?? []).sort((a, b) => compareText(a.name, b.name)),
     };
     tables.set(qualifiedKey(table), table);
@@ -81,30 +96,37 @@ export async function readTables(query: CatalogQuery, wanted: readonly Qualified
   return { tables, byOid };
 }
 
-export async function readPolicies(query: CatalogQuery, tableByOid: ReadonlyMap<string, CatalogTable>): Promise<{ policies: Policy[]; policyOids: Set<number> }> {
+export async function readPolicies(query: CatalogQuery, tableByOid: ReadonlyMap<string, CatalogTable>, intern: Intern): Promise<{ policies: Policy[]; policyOids: Set<number> }> {
   const rows = await query(POLICIES_SQL, [[...tableByOid.keys()]]);
   const policies = rows.map((r): Policy => {
     const table = tableByOid.get(r.table_oid)!;
     return {
       schema: table.schema,
       table: table.name,
-      name: r.name as string,
+      name: intern(r.name),
       command: POLICY_COMMAND_BY_LETTER[r.cmd]!,
       permissive: r.permissive as boolean,
-      roles: [...new Set(r.roles as string[])].sort(compareText),
-      using: (r.using_expr as string | null) ?? null,
-      withCheck: (r.check_expr as string | null) ?? null,
+      roles: policyRoles(parseJsonColumn<string[]>(r.roles), intern),
+      // Tables often share their policies' expressions word for word.
+      using: r.using_expr === null ? null : intern(r.using_expr),
+      withCheck: r.check_expr === null ? null : intern(r.check_expr),
     };
   });
   return { policies, policyOids: new Set(rows.map((r) => Number(r.oid))) };
 }
 
-/** Sequences declared with sequence(), keyed by qualifiedKey. */
-export async function readDeclaredSequences(query: CatalogQuery, wanted: readonly QualifiedName[]): Promise<Map<string, CatalogSequence>> {
-  const rows = await query(DECLARED_SEQUENCES_SQL, [wanted.map((s) => s.schema), wanted.map((s) => s.name)]);
-  return new Map(rows.map((r) => [keyOf(r.schema, r.name), toSequence(r)]));
+/** Sorted, without duplicates; a policy names one or two roles, so the common cases allocate nothing more. */
+function policyRoles(roles: readonly string[], intern: Intern): string[] {
+  if (roles.length === 1) return [intern(roles[0]!)];
+  return [...new Set(roles)].sort(compareText).map(intern);
 }
 
-function toSequence(r: Record<string, any>): CatalogSequence {
-  return { oid: Number(r.oid), schema: r.schema, name: r.name, owner: r.owner, acl: mergeAcl(r.acl) };
+/** Sequences declared with sequence(), keyed by qualifiedKey. */
+export async function readDeclaredSequences(query: CatalogQuery, wanted: readonly QualifiedName[], intern: Intern): Promise<Map<string, CatalogSequence>> {
+  const rows = await query(DECLARED_SEQUENCES_SQL, [wanted.map((s) => s.schema), wanted.map((s) => s.name)]);
+  return new Map(rows.map((r) => [keyOf(r.schema, r.name), toSequence(r, intern)]));
+}
+
+function toSequence(r: Record<string, any>, intern: Intern): CatalogSequence {
+  return { oid: Number(r.oid), schema: intern(r.schema), name: r.name, owner: intern(r.owner), acl: mergeAcl(r.acl, intern) };
 }

@@ -1,6 +1,6 @@
 import type { Scope } from './access-state.js';
 import { targetKey, type Grant, type GrantTarget } from './grant.js';
-import { keyOf, qualifiedKey } from './qualified-name.js';
+import { keyOf } from './qualified-name.js';
 
 /**
  * Answers, for one ACL entry, whether pg-access manages it (may revoke it)
@@ -28,9 +28,10 @@ export function grantScope(scope: Scope): GrantScope {
   const grantees = new Set(scope.grantees);
   const schemas = new Set(scope.schemas);
   const grantOnlySchemas = new Set(scope.grantOnlySchemas);
-  const tables = new Set(scope.tables.map(qualifiedKey));
-  const ownedSequences = new Set(scope.sequences.map(qualifiedKey));
-  const declaredSequences = new Set(scope.declaredSequences.map(qualifiedKey));
+  // Keyed like targetKey, which is computed once per target object: no key is built per entry.
+  const tables = new Set(scope.tables.map((t) => keyOf('table', t.schema, t.name)));
+  const ownedSequences = new Set(scope.sequences.map((s) => keyOf('sequence', s.schema, s.name)));
+  const declaredSequences = new Set(scope.declaredSequences.map((s) => keyOf('sequence', s.schema, s.name)));
   const others = new Set(scope.otherTargets);
   const publicControlled = new Set(scope.publicControlled);
 
@@ -47,11 +48,11 @@ export function grantScope(scope: Scope): GrantScope {
         case 'schema':
           return schemas.has(t.name) || grantOnlySchemas.has(t.name);
         case 'table':
-          return tables.has(qualifiedKey(t));
+          return tables.has(targetKey(t));
         case 'column':
-          return tables.has(keyOf(t.schema, t.table));
+          return tables.has(keyOf('table', t.schema, t.table));
         case 'sequence': {
-          const key = qualifiedKey(t);
+          const key = targetKey(t);
           // For owned sequences only USAGE is managed (what an INSERT into a
           // serial column needs); their other privileges are left alone.
           return declaredSequences.has(key) || (g.privilege === 'USAGE' && ownedSequences.has(key));
