@@ -22,6 +22,7 @@
  * BENCH_SKIP_RUNTIME=1 the policy runtime cost. See bench/lock-impact.ts for
  * what the plan's locks do to concurrent readers. BENCH_CPU_PROF=1 also
  * records a CPU profile of each measuring process and prints where the time goes.
+ * BENCH_MEASURE_UNDER_TSX=1 measures under tsx instead of compiled JavaScript.
  *
  * By default it takes 10 to 12 minutes on 2 cores; docs/bench-results.md
  * holds the last figures.
@@ -38,7 +39,7 @@ import { benchDeclaration, changedPolicyCount, createRolesSql, createSchemaState
 import { chooseServer, findPgDump } from './choose-server.js';
 import { profilesProjectCode, summarizeCpuProfile } from './cpu-profile-summary.js';
 import { drizzleKitStartup } from './drizzle-kit-pull.js';
-import { compileMeasuringChild } from './compiled-child.js';
+import { prepareMeasuringChild, type MeasuringChild } from './compiled-child.js';
 import type { MeasureRequest, MeasureResult, PlanRun } from './measure-plan.js';
 import { migraStartup } from './migra-diff.js';
 import { runPolicyRuntimeCost } from './policy-runtime-cost.js';
@@ -120,9 +121,9 @@ async function setUp(serverUrl: string, n: number, withCopies: boolean): Promise
 }
 
 /** Runs measurePlan in a child process (compiled, under plain Node: see compiled-child.ts) and returns what it sends back. */
-function measureInChild(childEntry: string, request: MeasureRequest, profileDir: string | undefined): Promise<MeasureResult> {
-  const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = fork(childEntry, [JSON.stringify(request)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function measureInChild(measuring: MeasuringChild, request: MeasureRequest, profileDir: string | undefined): Promise<MeasureResult> {
+  const execArgv = [...measuring.execArgv, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+  const child = fork(measuring.entry, [JSON.stringify(request)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     let result: MeasureResult | undefined;
     child.on('message', (message) => {
@@ -294,7 +295,7 @@ async function main(): Promise<void> {
   const profileDir = process.env.BENCH_CPU_PROF ? mkdtempSync(path.join(os.tmpdir(), 'pg-access-bench-prof-')) : undefined;
 
   const started = performance.now();
-  const childEntry = compileMeasuringChild();
+  const measuring = prepareMeasuringChild();
   const choice = chooseServer();
   const server = await startEmbeddedPostgres({ binDir: choice.binDir });
   try {
@@ -305,7 +306,7 @@ async function main(): Promise<void> {
         [
           `PostgreSQL ${server.majorVersion} (fsync off) from ${choice.why}`,
           `pg_dump: ${'missing' in pgDump ? pgDump.missing : `${pgDump.path} (${pgDump.version})`}`,
-          `Node ${process.version} (measuring processes: compiled JavaScript, plain node) · ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'} · load average ${os.loadavg().map((x) => formatNumber(x, 2)).join(' ')} · sizes ${sizes.join(', ')} · ${runs} runs (server started in ${formatNumber(performance.now() - started, 0)} ms)`,
+          `Node ${process.version} (measuring processes: ${measuring.how}) · ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'} · load average ${os.loadavg().map((x) => formatNumber(x, 2)).join(' ')} · sizes ${sizes.join(', ')} · ${runs} runs (server started in ${formatNumber(performance.now() - started, 0)} ms)`,
         ].join('\n'),
       ),
     );
@@ -325,7 +326,7 @@ async function main(): Promise<void> {
       const { dbs, setup } = await setUp(server.url, n, withTools);
       setups.push(setup);
       process.stdout.write(pc.dim(`measuring… `));
-      results.push(await measureInChild(childEntry, { url: dbs.database, n, runs, ...(withTools ? { bareUrl: dbs.bare } : {}) }, profileDir));
+      results.push(await measureInChild(measuring, { url: dbs.database, n, runs, ...(withTools ? { bareUrl: dbs.bare } : {}) }, profileDir));
       if (withTools) {
         process.stdout.write(pc.dim(`pg_dump, migra, drizzle-kit… `));
         tools.push(await comparison.measure(n, dbs));

@@ -22,10 +22,17 @@ const NO_COLUMNS: readonly string[] = Object.freeze([]);
  * naming the object and the allowed privileges before anything runs.
  */
 export function collectGrant(declared: GrantDeclaration, origin: string, kind: GrantedKind, errors: string[]): CollectedGrant {
-  const privileges = declared.privileges.map((p) => (typeof p === 'string' ? p.trim().toUpperCase().replace(/\s+/g, ' ') : String(p)));
-  const normalized = privileges.map((p) => (p === 'ALL PRIVILEGES' ? 'ALL' : p === 'TEMP' ? 'TEMPORARY' : (CANONICAL_PRIVILEGES.get(p) ?? p)));
+  // Lists already in canonical form (the usual case) are kept as they are: a declaration of thousands of grants is collected on every plan.
+  const normalized = declared.privileges.every((p) => CANONICAL_PRIVILEGES.get(p) === p)
+    ? declared.privileges
+    : declared.privileges.map((raw) => {
+        const p = typeof raw === 'string' ? raw.trim().toUpperCase().replace(/\s+/g, ' ') : String(raw);
+        return p === 'ALL PRIVILEGES' ? 'ALL' : p === 'TEMP' ? 'TEMPORARY' : (CANONICAL_PRIVILEGES.get(p) ?? p);
+      });
   const to = declared.options.to;
-  const grantees = (Array.isArray(to) ? to : [to]).map((r) => (typeof r === 'string' && r.toLowerCase() === 'public' ? 'public' : r));
+  const listed: readonly string[] = Array.isArray(to) ? to : [to];
+  const isPublicVariant = (r: unknown) => typeof r === 'string' && r !== 'public' && r.toLowerCase() === 'public';
+  const grantees = listed.some(isPublicVariant) ? listed.map((r) => (isPublicVariant(r) ? 'public' : r)) : listed;
   if (grantees.length === 0) errors.push(`${origin}: to: [] names no role.`);
   // PostgreSQL refuses WITH GRANT OPTION for PUBLIC ("grant options can only
   // be granted to roles"): caught here, before a plan that could not run.

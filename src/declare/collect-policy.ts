@@ -15,6 +15,14 @@ export function loadDrizzle(): Promise<DrizzleModule> {
   return drizzleModule;
 }
 
+const TO_PUBLIC: readonly string[] = Object.freeze(['public']);
+
+/** current_user, PUBLIC and the like in lower case, as the catalogs and the rest of pg-access spell them; any other name as it is. */
+function specialRole(r: string): string {
+  const lower = typeof r === 'string' ? r.toLowerCase() : r;
+  return (SPECIAL_POLICY_ROLES as readonly unknown[]).includes(lower) || r === 'PUBLIC' ? lower : r;
+}
+
 export async function collectPolicy(
   declared: PolicyDeclaration,
   schema: string,
@@ -39,10 +47,9 @@ export async function collectPolicy(
   }
   if (commands.length === 0 && requested.length === 0) errors.push(`${where()}: for: [] names no command; allowed: ${POLICY_COMMANDS.join(', ')}.`);
   if (commands.length > 1 && commands.includes('ALL')) errors.push(`${where()}: for: ALL already covers every command; do not combine it with others.`);
-  const roles = (o.to === undefined ? ['public'] : Array.isArray(o.to) ? o.to : [o.to]).map((r) => {
-    const lower = typeof r === 'string' ? r.toLowerCase() : r;
-    return (SPECIAL_POLICY_ROLES as readonly unknown[]).includes(lower) || r === 'PUBLIC' ? (lower as string) : r;
-  });
+  const listed: readonly string[] = o.to === undefined ? TO_PUBLIC : Array.isArray(o.to) ? o.to : [o.to];
+  // Kept as declared unless a special role is spelled in capitals (the usual list is kept, not copied).
+  const roles = listed.some((r) => specialRole(r) !== r) ? listed.map(specialRole) : listed;
   if (roles.length === 0) errors.push(`${where()}: to: [] names no role; leave it out for PUBLIC, or list roles.`);
   const using = o.using === undefined || o.using === null ? null : await renderExpression(o.using, columns, () => `${where()}: using`, errors, pool);
   const withCheck = o.withCheck === undefined || o.withCheck === null ? null : await renderExpression(o.withCheck, columns, () => `${where()}: withCheck`, errors, pool);
