@@ -24,7 +24,7 @@
  * records a CPU profile of each measuring process and prints where the time goes.
  * BENCH_MEASURE_UNDER_TSX=1 measures under tsx instead of compiled JavaScript.
  *
- * By default it takes 10 to 12 minutes on 2 cores; docs/bench-results.md
+ * By default it takes 9 to 12 minutes on 2 cores; docs/bench-results.md
  * holds the last figures.
  */
 import { fork } from 'node:child_process';
