@@ -1,5 +1,5 @@
-import { policyKey, type Policy } from '../model/policy.js';
-import { qualifiedKey, type QualifiedName } from '../model/qualified-name.js';
+import type { Policy } from '../model/policy.js';
+import type { QualifiedName } from '../model/qualified-name.js';
 import { changePolicy, createPolicy, dropPolicy, type Op } from '../ops/index.js';
 
 export function policiesEqual(a: Policy, b: Policy): boolean {
@@ -20,17 +20,22 @@ export function policiesEqual(a: Policy, b: Policy): boolean {
  * PostgreSQL deparsed them, on both sides.
  */
 export function diffPolicies(desired: readonly Policy[], actual: readonly Policy[], tables: readonly QualifiedName[]): Op[] {
-  const inScope = new Set(tables.map(qualifiedKey));
-  const tableOf = (p: Policy) => qualifiedKey({ schema: p.schema, name: p.table });
-  const actualByKey = new Map(actual.filter((p) => inScope.has(tableOf(p))).map((p) => [policyKey(p), p]));
+  // Indexed by schema, then table, then name: no key string per policy (a plan at 10,000 tables compares 80,000).
+  const actualByTable = new Map<string, Map<string, Map<string, Policy>>>();
+  for (const t of tables) {
+    let bySchema = actualByTable.get(t.schema);
+    if (!bySchema) actualByTable.set(t.schema, (bySchema = new Map()));
+    bySchema.set(t.name, new Map());
+  }
+  for (const p of actual) actualByTable.get(p.schema)?.get(p.table)?.set(p.name, p);
   const ops: Op[] = [];
   for (const want of desired) {
-    const key = policyKey(want);
-    const have = actualByKey.get(key);
-    actualByKey.delete(key);
+    const onTable = actualByTable.get(want.schema)?.get(want.table);
+    const have = onTable?.get(want.name);
+    onTable?.delete(want.name);
     if (!have) ops.push(createPolicy(want));
     else if (!policiesEqual(want, have)) ops.push(changePolicy(have, want));
   }
-  for (const stale of actualByKey.values()) ops.push(dropPolicy(stale));
+  for (const bySchema of actualByTable.values()) for (const onTable of bySchema.values()) for (const stale of onTable.values()) ops.push(dropPolicy(stale));
   return ops;
 }

@@ -167,10 +167,14 @@ export async function normalizeExpressions(
 ): Promise<NormalizedExpressions[]> {
   if (items.length === 0) return [];
   const byTable = new Map<string, { schema: string; table: string; items: object[] }>();
+  let group: { schema: string; table: string; items: object[] } | undefined;
   items.forEach((item, i) => {
-    const key = keyOf(item.schema, item.table);
-    let group = byTable.get(key);
-    if (!group) byTable.set(key, (group = { schema: item.schema, table: item.table, items: [] }));
+    // A table's policies usually come one after another: only a change of table needs a key.
+    if (!group || group.schema !== item.schema || group.table !== item.table) {
+      const key = keyOf(item.schema, item.table);
+      group = byTable.get(key);
+      if (!group) byTable.set(key, (group = { schema: item.schema, table: item.table, items: [] }));
+    }
     // Absent clauses are left out (JSON.stringify drops undefined): the DO block tests `item ? 'using'`.
     group.items.push({ i, command: item.command, using: item.using ?? undefined, check: item.withCheck ?? undefined });
   });
