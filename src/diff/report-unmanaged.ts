@@ -1,6 +1,6 @@
 import type { AccessState, Scope } from '../model/access-state.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { describeTarget, targetKey } from '../model/grant.js';
+import { describeTarget, relationKey, targetKey } from '../model/grant.js';
 import { keyOf } from '../model/qualified-name.js';
 
 /**
@@ -10,14 +10,14 @@ import { keyOf } from '../model/qualified-name.js';
  * under management (and revokes what is not declared).
  */
 export function reportUnmanaged(actual: AccessState, scope: Scope): Diagnostic[] {
-  const tables = new Set(scope.tables.map((t) => keyOf('table', t.schema, t.name)));
+  const tables = new Set(scope.tables.map((t) => relationKey('table', t.schema, t.name)));
   const grantees = new Set(scope.grantees);
   const byHolder = new Map<string, { subject: string; grantee: string; privileges: string[] }>();
   for (const g of actual.grants) {
     const t = g.target;
     if (grantees.has(g.grantee) || (t.kind !== 'table' && t.kind !== 'column')) continue;
     // targetKey of a table target is computed once per table, not per entry.
-    const table = t.kind === 'table' ? targetKey(t) : keyOf('table', t.schema, t.table);
+    const table = t.kind === 'table' ? targetKey(t) : relationKey('table', t.schema, t.table);
     if (!tables.has(table)) continue;
     const key = keyOf(targetKey(g.target), g.grantee);
     const entry = byHolder.get(key) ?? { subject: describeTarget(g.target), grantee: g.grantee, privileges: [] };

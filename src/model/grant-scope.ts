@@ -1,6 +1,5 @@
 import type { Scope } from './access-state.js';
-import { targetKey, type Grant, type GrantTarget } from './grant.js';
-import { keyOf } from './qualified-name.js';
+import { relationKey, targetKey, type Grant, type GrantTarget } from './grant.js';
 
 /**
  * Answers, for one ACL entry, whether pg-access manages it (may revoke it)
@@ -29,9 +28,9 @@ export function grantScope(scope: Scope): GrantScope {
   const schemas = new Set(scope.schemas);
   const grantOnlySchemas = new Set(scope.grantOnlySchemas);
   // Keyed like targetKey, which is computed once per target object: no key is built per entry.
-  const tables = new Set(scope.tables.map((t) => keyOf('table', t.schema, t.name)));
-  const ownedSequences = new Set(scope.sequences.map((s) => keyOf('sequence', s.schema, s.name)));
-  const declaredSequences = new Set(scope.declaredSequences.map((s) => keyOf('sequence', s.schema, s.name)));
+  const tables = new Set(scope.tables.map((t) => relationKey('table', t.schema, t.name)));
+  const ownedSequences = new Set(scope.sequences.map((s) => relationKey('sequence', s.schema, s.name)));
+  const declaredSequences = new Set(scope.declaredSequences.map((s) => relationKey('sequence', s.schema, s.name)));
   const others = new Set(scope.otherTargets);
   const publicControlled = new Set(scope.publicControlled);
 
@@ -50,7 +49,7 @@ export function grantScope(scope: Scope): GrantScope {
         case 'table':
           return tables.has(targetKey(t));
         case 'column':
-          return tables.has(keyOf('table', t.schema, t.table));
+          return tables.has(relationKey('table', t.schema, t.table));
         case 'sequence': {
           const key = targetKey(t);
           // For owned sequences only USAGE is managed (what an INSERT into a

@@ -62,7 +62,7 @@ function computeTargetKey(t: GrantTarget): string {
       return keyOf(t.kind, t.name);
     case 'table':
     case 'sequence':
-      return keyOf(t.kind, t.schema, t.name);
+      return relationKey(t.kind, t.schema, t.name);
     case 'column':
       return keyOf(t.kind, t.schema, t.table, t.column);
     case 'function':
@@ -71,6 +71,11 @@ function computeTargetKey(t: GrantTarget): string {
       // A NUL-free marker for "global" that cannot collide with a schema name.
       return keyOf(t.kind, t.owner, t.schema === null ? '' : `s:${t.schema}`, t.objects);
   }
+}
+
+/** targetKey of a table or sequence from its names, for sets that targetKey results are looked up in. */
+export function relationKey(kind: 'table' | 'sequence', schema: string, name: string): string {
+  return keyOf(kind, schema, name);
 }
 
 /** keyOf(targetKey(target), grantee, privilege), without the intermediate array. */
