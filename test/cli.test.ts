@@ -146,13 +146,15 @@ describe('plan, check, generate, apply against a fresh database', () => {
     const [up, downPart] = [out.slice(0, down), out.slice(down)];
     expect(up).toContain('-- enable row level security on public.docs\nALTER TABLE "public"."docs" ENABLE ROW LEVEL SECURITY;');
     expect(up).toContain(`CREATE POLICY "owner_read" ON "public"."docs" AS PERMISSIVE FOR SELECT TO "${r.cli_app}" USING ((owner_id = 1));`);
+    // The declared 'owner_id = 1' is stored as '(owner_id = 1)': the record lets later checks skip normalizing it.
+    expect(up).toMatch(/\nCOMMENT ON POLICY "owner_read" ON "public"."docs" IS 'pg-access normalized v1 [0-9a-f]{64}';\n/);
     expect(up).toContain(`GRANT SELECT ON TABLE "public"."docs" TO "${r.cli_app}";`);
     expect(downPart).toContain('DROP POLICY "owner_read" ON "public"."docs";');
     expect(downPart).toContain(`REVOKE SELECT ON TABLE "public"."docs" FROM "${r.cli_app}";`);
     expect(downPart).toContain('ALTER TABLE "public"."docs" DISABLE ROW LEVEL SECURITY;');
     // Every statement line ends with a semicolon; the rest are headings and comments.
     const statements = out.split('\n').filter((l) => l !== '' && !l.startsWith('-- ') && !/^(Up \(\d+ operations?\)|Down):$/.test(l));
-    expect(statements).toHaveLength(6);
+    expect(statements).toHaveLength(7);
     for (const line of statements) expect(line).toMatch(/;$/);
   });
 
@@ -170,7 +172,7 @@ describe('plan, check, generate, apply against a fresh database', () => {
     expect(json.operations).toHaveLength(3);
     expect(json.operations[1]).toEqual({
       description: 'create policy "owner_read" on public.docs',
-      sql: [`CREATE POLICY "owner_read" ON "public"."docs" AS PERMISSIVE FOR SELECT TO "${r.cli_app}" USING ((owner_id = 1))`],
+      sql: [`CREATE POLICY "owner_read" ON "public"."docs" AS PERMISSIVE FOR SELECT TO "${r.cli_app}" USING ((owner_id = 1))`, expect.stringMatching(/^COMMENT ON POLICY "owner_read" ON "public"."docs" IS 'pg-access normalized v1 [0-9a-f]{64}'$/)],
       inverseSql: ['DROP POLICY "owner_read" ON "public"."docs"'],
     });
     expect(json.up).toEqual(json.operations.flatMap((o: { sql: string[] }) => o.sql));

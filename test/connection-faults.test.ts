@@ -41,8 +41,14 @@ const TABLES = Array.from({ length: 24 }, (_, i) => `t${String(i).padStart(2, '0
  */
 const LAST = 'zz_last';
 const LAST_STATEMENT_THAT_LOCKS = `ALTER TABLE "public"."${LAST}" DISABLE ROW LEVEL SECURITY`;
-/** A table with policies in the middle of the list: normalizing expressions waits for it. */
+/**
+ * A table with policies in the middle of the list whose read policy has a
+ * sub-select on LOOKUP (not declared): normalizing expressions takes no lock
+ * on declared tables, only ACCESS SHARE on tables a sub-select reads, so it
+ * is made to wait by holding LOOKUP in ACCESS EXCLUSIVE mode.
+ */
 const BUSY_WHILE_PLANNING = 't07';
+const LOOKUP = 'lookup';
 /** What PostgreSQL says to a terminated backend (SQLSTATE 57P01). */
 const TERMINATED = 'terminating connection due to administrator command';
 
@@ -90,6 +96,7 @@ async function freshDatabase(): Promise<TestDatabase> {
   );
   await db.query(`${setup.join('\n')}
     CREATE TABLE ${LAST} (id int);
+    CREATE TABLE ${LOOKUP} (id int);
     ALTER TABLE ${LAST} ENABLE ROW LEVEL SECURITY;
     INSERT INTO t00 VALUES (1, 1), (2, 1), (3, 2);
     INSERT INTO ${LAST} VALUES (1), (2)`);
@@ -100,13 +107,14 @@ async function freshDatabase(): Promise<TestDatabase> {
 function declarationBody(): string {
   const app = JSON.stringify(roles.cf_app);
   const mine = JSON.stringify(`owner_id = current_setting('app.user_id')::int`);
+  const busy = JSON.stringify(`owner_id = current_setting('app.user_id')::int AND NOT EXISTS (SELECT 1 FROM ${LOOKUP} WHERE id < 0)`);
   return `{
   roles: [${app}],
   tables: [
     ...${JSON.stringify(TABLES)}.map((t) =>
       table(t, {
         policies: [
-          policy('owner_read', { for: 'SELECT', to: ${app}, using: ${mine} }),
+          policy('owner_read', { for: 'SELECT', to: ${app}, using: t === ${JSON.stringify(BUSY_WHILE_PLANNING)} ? ${busy} : ${mine} }),
           policy('owner_write', { for: ['INSERT', 'UPDATE'], to: ${app}, withCheck: ${mine} }),
         ],
         grants: [grant(['SELECT', 'INSERT', 'UPDATE'], { to: ${app} })],
@@ -156,6 +164,8 @@ async function killWhileWaiting<T>(
   db: TestDatabase,
   options: {
     lockedTable: string;
+    /** How the holder locks it. Default ACCESS SHARE (blocks table-changing statements only). */
+    lockMode?: 'ACCESS SHARE' | 'ACCESS EXCLUSIVE';
     applicationName: string;
     start: () => Promise<T>;
     ready?: (waiting: Waiting) => Promise<boolean>;
@@ -165,7 +175,7 @@ async function killWhileWaiting<T>(
   const holder = new pg.Client({ connectionString: db.url, application_name: 'connection-faults-holder' });
   await holder.connect();
   try {
-    await holder.query(`BEGIN; LOCK TABLE ${quoteIdent(options.lockedTable)} IN ACCESS SHARE MODE`);
+    await holder.query(`BEGIN; LOCK TABLE ${quoteIdent(options.lockedTable)} IN ${options.lockMode ?? 'ACCESS SHARE'} MODE`);
     const holderPid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
     let settled = false;
     const outcome = options.start().then(
@@ -247,14 +257,13 @@ function rejectionOf(outcome: { value: unknown } | { error: unknown }): Error & 
 }
 
 /**
- * Normalization first tries a batch of tables with a 50 ms wait per lock,
- * steps back from the busy table (rolling the batch back), then goes table by
- * table. Ready once the busy table's lock is all the backend holds or awaits:
- * a state it keeps until the kill, since the holder does not let go (in the
- * batch pass it would still hold the tables before it).
+ * Normalization waits for ACCESS SHARE on LOOKUP, which BUSY_WHILE_PLANNING's
+ * policy reads: and that is all it holds or awaits in the public schema. No
+ * declared table is locked (their clones live in pg_temp), so the
+ * application is never stalled by a plan.
  */
-function inTableByTablePass(db: TestDatabase): (waiting: Waiting) => Promise<boolean> {
-  return async (waiting) => JSON.stringify(await relationLocks(db, waiting.pid)) === JSON.stringify([`AccessExclusiveLock ${BUSY_WHILE_PLANNING} (waiting)`]);
+function waitingOnlyForLookup(db: TestDatabase): (waiting: Waiting) => Promise<boolean> {
+  return async (waiting) => JSON.stringify(await relationLocks(db, waiting.pid)) === JSON.stringify([`AccessShareLock ${LOOKUP} (waiting)`]);
 }
 
 /** Waiting at the last table-locking statement: every revoke (ACCESS SHARE) and RLS or policy statement (ACCESS EXCLUSIVE) before it has run. */
@@ -263,6 +272,7 @@ async function expectMidApply(db: TestDatabase, waiting: Waiting): Promise<void>
   expect(await relationLocks(db, waiting.pid)).toEqual([
     ...TABLES.map((t) => `AccessExclusiveLock ${t}`),
     `AccessExclusiveLock ${LAST} (waiting)`,
+    `AccessShareLock ${LOOKUP}`, // read by BUSY_WHILE_PLANNING's new policy
     ...TABLES.map((t) => `AccessShareLock ${t}`),
   ]);
   expect(await advisoryLockHolders(db)).toEqual([waiting.pid]);
@@ -341,10 +351,11 @@ describe('the library, through a pg Client whose connection is killed', () => {
       let killed;
       try {
         killed = await killWhileWaiting(db, {
-          lockedTable: BUSY_WHILE_PLANNING,
+          lockedTable: LOOKUP,
+          lockMode: 'ACCESS EXCLUSIVE',
           applicationName: name,
           start: (): Promise<unknown> => (operation === 'plan' ? plan(client, declaration(), options) : apply(client, declaration(), options)),
-          ready: inTableByTablePass(db),
+          ready: waitingOnlyForLookup(db),
           beforeKill: async (waiting) => {
             expect(waiting.query).toMatch(/^DO \$pg_access\$/);
             expect(await advisoryLockHolders(db)).toEqual(operation === 'apply' ? [waiting.pid] : []);
@@ -467,19 +478,21 @@ describe('pg-access apply whose connection is killed', () => {
     lockedTable: string,
     beforeKill: (waiting: Waiting) => Promise<void>,
     ready?: (waiting: Waiting) => Promise<boolean>,
+    lockMode?: 'ACCESS SHARE' | 'ACCESS EXCLUSIVE',
   ): Promise<{ pid: number; run: ProcessRun }> {
     const dir = project(db);
     const start = () => runNode(dir, [bin, 'apply', '--lock-timeout', '60000']);
-    const killed = await killWhileWaiting(db, { lockedTable, applicationName: 'pg-access', start, beforeKill, ...(ready ? { ready } : {}) });
+    const killed = await killWhileWaiting(db, { lockedTable, applicationName: 'pg-access', start, beforeKill, ...(ready ? { ready } : {}), ...(lockMode ? { lockMode } : {}) });
     expect(killed.outcome, 'the CLI could not be run').toHaveProperty('value');
     return { pid: killed.pid, run: (killed.outcome as { value: ProcessRun }).value };
   }
 
-  it('while it executes its statements: exit code 2, a message without a stack; nothing lost, a rerun completes', async () => {
+  // A lost connection is retryable (exit 4): nothing was committed, and running it again may succeed.
+  it('while it executes its statements: exit code 4, a message without a stack; nothing lost, a rerun completes', async () => {
     const db = await freshDatabase();
     const before = await accessSnapshot(db.pool);
     const { pid, run } = await killedCli(db, LAST, (waiting) => expectMidApply(db, waiting));
-    expect(run.code, run.stderr).toBe(2);
+    expect(run.code, run.stderr).toBe(4);
     expect(run.stderr).toMatch(/^pg-access: error: /);
     expect(run.stderr).toContain(TERMINATED);
     expect(run.stderr).toContain(LAST_STATEMENT_THAT_LOCKS);
@@ -489,7 +502,7 @@ describe('pg-access apply whose connection is killed', () => {
   });
 
   const whileNormalizing = (db: TestDatabase) =>
-    killedCli(db, BUSY_WHILE_PLANNING, async (waiting) => expect(waiting.query).toMatch(/^DO \$pg_access\$/), inTableByTablePass(db));
+    killedCli(db, LOOKUP, async (waiting) => expect(waiting.query).toMatch(/^DO \$pg_access\$/), waitingOnlyForLookup(db), 'ACCESS EXCLUSIVE');
 
   it('while it normalizes expressions: a non-zero exit naming the cause; nothing lost, a rerun completes', async () => {
     const db = await freshDatabase();
@@ -502,11 +515,11 @@ describe('pg-access apply whose connection is killed', () => {
   });
 
   // Was exit 3 with a stack ("internal error"): a lost connection is now a
-  // CONNECTION_LOST PgAccessError wherever it happens, so exit 2.
-  it('while it normalizes expressions: exit code 2 and a message without a stack', async () => {
+  // CONNECTION_LOST PgAccessError wherever it happens, and retryable: exit 4.
+  it('while it normalizes expressions: exit code 4 and a message without a stack', async () => {
     const db = await freshDatabase();
     const { run } = await whileNormalizing(db);
-    expect(run.code, run.stderr).toBe(2);
+    expect(run.code, run.stderr).toBe(4);
     expect(run.stderr).toMatch(/^pg-access: error: /);
     expect(run.stderr).toContain(TERMINATED);
     expect(run.stderr).not.toContain('    at ');

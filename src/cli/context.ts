@@ -17,12 +17,16 @@ export interface ProjectOptions {
   readonly url?: string;
   /** --allow-drop-roles: drop roles pg-access created that the declaration no longer lists. */
   readonly allowDropRoles?: boolean;
+  /** --lock-timeout: milliseconds to wait for any lock; overrides the config's lockTimeoutMs. */
+  readonly lockTimeout?: number;
 }
 
 export interface Project {
   readonly config: LoadedConfig;
   readonly access: AccessDeclaration;
   readonly connection: ConnectionTarget;
+  /** The options every command passes to plan/apply/check: --lock-timeout (else the config's lockTimeoutMs) and --allow-drop-roles. */
+  readonly planOptions: { readonly lockTimeoutMs?: number; readonly allowDropRoles: boolean };
 }
 
 /** Config, then the access module (declaration errors show before any connection is tried), then where to connect. */
@@ -30,5 +34,6 @@ export async function openProject(ctx: CliContext, options: ProjectOptions): Pro
   const config = await loadConfig(findConfigFile(ctx.cwd, options.config));
   const access = await loadAccess(config);
   const connection = resolveConnection(options.url, config.config, ctx.env);
-  return { config, access, connection };
+  const lockTimeoutMs = options.lockTimeout ?? config.config.lockTimeoutMs;
+  return { config, access, connection, planOptions: { ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }), allowDropRoles: options.allowDropRoles === true } };
 }

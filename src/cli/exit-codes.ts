@@ -9,7 +9,16 @@ export const ExitCode = {
   usage: 2,
   /** A bug in pg-access (or an error nobody anticipated): printed with its stack. */
   internal: 3,
+  /**
+   * Retryable: the database was busy or went away, and nothing was changed —
+   * a lock timeout, a lost connection, or another session changing the same
+   * objects meanwhile. Running the same command again may succeed.
+   */
+  retryable: 4,
 } as const;
+
+/** PgAccessError codes that mean "try again", not "fix something" (exit code 4). */
+export const RETRYABLE_ERROR_CODES: ReadonlySet<string> = new Set(['LOCK_TIMEOUT', 'CONNECTION_LOST', 'CONCURRENT_CHANGE']);
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

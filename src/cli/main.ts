@@ -5,17 +5,22 @@
  *   0 success; 1 drift (check); 2 anything the user can fix — a bad option, a
  *   missing config, a declaration or connection error (any PgAccessError),
  *   printed as `pg-access: error: <message>` without a stack; 3 an unexpected
- *   internal error, printed with its stack. DEBUG=pg-access prints stacks for all.
+ *   internal error, printed with its stack; 4 retryable — a lock timeout, a
+ *   lost connection or a concurrent change, nothing changed (also printed
+ *   without a stack). DEBUG=pg-access prints stacks for all.
  */
 import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import type { CliContext } from './context.js';
-import { ExitCode, isPgAccessError } from './exit-codes.js';
+import { isConnectionLost } from '../errors.js';
+import { ExitCode, RETRYABLE_ERROR_CODES, isPgAccessError } from './exit-codes.js';
 import { buildProgram } from './program.js';
 import { createTerminal } from './terminal.js';
 
 export async function main(argv: readonly string[] = process.argv, context?: Partial<CliContext>): Promise<ExitCode> {
   const env = context?.env ?? process.env;
+  if (!context?.stdout) endQuietlyOnClosedPipe(process.stdout);
+  if (!context?.stderr) endQuietlyOnClosedPipe(process.stderr);
   const ctx: CliContext = {
     cwd: context?.cwd ?? process.cwd(),
     env,
@@ -31,6 +36,19 @@ export async function main(argv: readonly string[] = process.argv, context?: Par
   }
 }
 
+/**
+ * `pg-access check | head -1`: once the reader has gone, writing raises EPIPE
+ * on the stream. Output is written after the work is done (and committed, for
+ * apply), so the process just ends, with the exit code it already has.
+ */
+function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  if (stream.listenerCount('error') > 0) return;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit();
+    throw error;
+  });
+}
+
 function reportError(ctx: CliContext, error: unknown): ExitCode {
   const c = ctx.stderr.colors;
   const debug = debugEnabled(ctx.env);
@@ -39,7 +57,13 @@ function reportError(ctx: CliContext, error: unknown): ExitCode {
   if (isPgAccessError(error)) {
     ctx.stderr.write(`${c.red('pg-access: error:')} ${error.message}\n`);
     if (debug) ctx.stderr.write(stackOf(error));
-    return ExitCode.usage;
+    return RETRYABLE_ERROR_CODES.has(error.code) ? ExitCode.retryable : ExitCode.usage;
+  }
+  // Whatever was running when the server went away: nothing was committed.
+  if (isConnectionLost(error)) {
+    ctx.stderr.write(`${c.red('pg-access: error:')} The connection to PostgreSQL was lost (${(error as Error).message}); nothing was changed. Run it again.\n`);
+    if (debug) ctx.stderr.write(stackOf(error));
+    return ExitCode.retryable;
   }
   ctx.stderr.write(`${c.red('pg-access: internal error:')} ${stackOf(error)}This is a bug in pg-access (or a failure it does not recognise); please report it with the output above.\n`);
   return ExitCode.internal;

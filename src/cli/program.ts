@@ -25,7 +25,8 @@ export function buildProgram(ctx: CliContext, version: string, done: (code: Exit
     .addHelpText(
       'after',
       '\nThe connection comes from --url, then url or dbCredentials in pg-access.config.ts, then DATABASE_URL.\n' +
-        'Exit codes: 0 success, 1 drift (check), 2 usage, declaration or connection error, 3 internal error.\n',
+        'Exit codes: 0 success, 1 drift (check), 2 usage, declaration or connection error, 3 internal error,\n' +
+        '4 retryable (lock timeout, lost connection, concurrent change; nothing was changed).\n',
     );
 
   databaseCommand(program, 'plan', 'print the SQL that would make the database match the declaration (up and down); changes nothing')
@@ -39,12 +40,12 @@ export function buildProgram(ctx: CliContext, version: string, done: (code: Exit
     .action(async (options) => done(await generateCommand(ctx, options)));
 
   databaseCommand(program, 'apply', 'plan and execute in one transaction')
-    .option('--lock-timeout <ms>', "how long to wait for each table lock (default: the config's lockTimeoutMs, else 5000)", positiveInteger)
     .option('--set-passwords', 'set every declared password from its environment variable, not only those of roles this run creates')
     .action(async (options) => done(await applyCommand(ctx, options)));
 
   databaseCommand(program, 'check', 'exit 0 when the database matches the declaration, 1 with a drift report otherwise')
     .option('--json', 'print the result as JSON')
+    .option('--verify', 'normalize every policy expression through PostgreSQL, ignoring the records pg-access keeps in policy comments')
     .action(async (options) => done(await checkCommand(ctx, options)));
 
   return program;
@@ -58,6 +59,7 @@ function databaseCommand(program: Command, name: string, description: string): C
     .showHelpAfterError(`(run pg-access ${name} --help for usage)`)
     .option('-c, --config <path>', 'config file (default: pg-access.config.{ts,mts,js,mjs} in the current folder)')
     .option('--url <url>', 'connection URL; overrides the config and DATABASE_URL')
+    .option('--lock-timeout <ms>', "how long to wait for any lock (default: the config's lockTimeoutMs, else 5000)", positiveInteger)
     .option('--allow-drop-roles', 'drop roles pg-access created that the declaration no longer lists (refused while they own objects or hold privileges outside it)');
 }
 

@@ -48,6 +48,10 @@ export interface ServerFacts {
   readonly currentUser: string;
   readonly sessionUser: string;
   readonly database: string;
+  /** current_setting('search_path'): names in expressions resolve, and print, relative to it. */
+  readonly searchPath: string;
+  /** pg_is_in_recovery(): a hot standby. */
+  readonly inRecovery: boolean;
 }
 
 export interface CatalogRole extends Role {

@@ -1,7 +1,6 @@
 import type { Queryable } from '../driver/queryable.js';
 import { PgAccessError, isConnectionLost } from '../errors.js';
 import type { PolicyCommand } from '../model/policy.js';
-import { keyOf } from '../model/qualified-name.js';
 import { quoteIdent, quoteQualified } from '../render/sql/quote.js';
 
 export interface ExpressionsToNormalize {
@@ -12,83 +11,85 @@ export interface ExpressionsToNormalize {
   readonly command: PolicyCommand;
   readonly using: string | null;
   readonly withCheck: string | null;
+  /** The existing policy's texts (pg_get_expr), when the table has a policy of that name: compared through views if the clone route cannot judge the declared ones. */
+  readonly actual?: { readonly using: string | null; readonly withCheck: string | null };
 }
 
 export interface NormalizedExpressions {
   readonly using: string | null;
   readonly withCheck: string | null;
+  /**
+   * True when the text could not be checked on a temporary clone and was
+   * judged through views on the real table instead (see below): the texts are
+   * then the existing policy's where PostgreSQL reads them as equal, else the
+   * declared ones as written, not PostgreSQL's deparse.
+   */
+  readonly asWritten: boolean;
 }
 
 const PAYLOAD_SETTING = 'pg_access.normalize_payload';
 const RESULTS_SETTING = 'pg_access.normalize_results';
 const ERRORS_SETTING = 'pg_access.normalize_errors';
 const TEMPORARY_PREFIX = 'pg_access_normalize_';
-/** Private SQLSTATEs: one rolls a subtransaction back on purpose, one says a batch met a busy table. */
+/** A private SQLSTATE that rolls a subtransaction back on purpose. */
 const ROLLBACK_STATE = 'PGA01';
-const CONTENDED_STATE = 'PGA02';
-/** Tables per subtransaction: few enough that their locks are held for milliseconds. */
-export const TABLES_PER_BATCH = 20;
-/** How long a batch waits for any one lock before it steps back and goes table by table. */
-const BATCH_LOCK_TIMEOUT = '50ms';
+/** Tables per subtransaction: bounds how many temporary tables (and their locks) exist at once. */
+export const TABLES_PER_BATCH = 50;
 
 /*
- * PostgreSQL is the judge of expressions: each declared policy is created for
- * real on its table, under a temporary name, read back with pg_get_expr, and
- * rolled back. The result is exactly the text the catalogs will hold after
- * applying, implicit casts and parentheses included, so it compares equal to
- * an introspected policy when (and only when) PostgreSQL considers them the
- * same.
+ * PostgreSQL is the judge of expressions, and it judges them without touching
+ * the declared tables. For each table with policies to check, a temporary
+ * table of the same name and the same columns (types, typmods, collations,
+ * read from pg_attribute: no privilege on the table is needed) is created in
+ * pg_temp; each declared policy is created on it under a temporary name, read
+ * back with pg_get_expr, and everything is rolled back.
  *
- * It is batched: the expressions travel as one JSON parameter (through a
- * transaction-local setting, so no user text is spliced into this SQL), and
- * one DO block handles every table: five round trips whatever the number of
- * policies. Every policy has its own exception block, so that every rejected
- * expression is reported at once.
+ * Why a clone of the same name, and why this search_path:
+ * - pg_get_expr names the policy's own table by its relation name (outer
+ *   references inside sub-selects print as `documents.org_id`), and a
+ *   declared text may write `documents.col`: the clone must be called
+ *   `documents` for both to read as they will on the real table.
+ * - Every other name must resolve exactly as it will when the policy is
+ *   created for real. pg_temp is searched first unless the search_path lists
+ *   it, so for the duration of the check the path is the session's effective
+ *   path with pg_temp moved to the end: a sub-select's `documents` or
+ *   `public.documents` reaches the real table, functions and types resolve
+ *   as before (functions are never looked up in pg_temp). The deparsed text
+ *   is therefore the one the catalogs will hold, and it is compared as
+ *   before with pg_get_expr of the existing policies.
+ * - A bare name that resolves nowhere else would find a clone. For tables
+ *   whose name is not visible on the path, any declared text that mentions
+ *   that name is first parsed against the real table through a temporary
+ *   view (SELECT ... FROM the table WHERE the expression), before any clone
+ *   exists, so such a reference fails as it would on the real table.
+ * - Two declared tables of the same name never share a batch.
  *
- * Locks: CREATE POLICY takes an ACCESS EXCLUSIVE lock on its table, and
- * rolling back a subtransaction releases the locks it took. Tables are
- * handled TABLES_PER_BATCH at a time, each batch in a subtransaction rolled
- * back as soon as its policies are read back, so a plan holds a few tables'
- * locks for a few milliseconds instead of every declared table's until the
- * end (which stalled readers of all of them, and can exhaust the shared lock
- * table). A batch waits at most BATCH_LOCK_TIMEOUT for any lock; if a table is
- * busy, the batch is rolled back and redone one table per subtransaction with
- * the full lock_timeout, so waiting for a busy table never holds the others.
+ * Locks and writes: no lock is taken on a declared table (its columns are
+ * read from pg_attribute by oid, to_regclass takes none); tables read by a
+ * sub-select get ACCESS SHARE while their batch is parsed, as any reader
+ * would. The temporary tables live in the session's own pg_temp schema and
+ * disappear with the rolled-back subtransaction. This needs the TEMPORARY
+ * privilege on the database (PUBLIC holds it by default) and a server that
+ * accepts writes: a hot standby or a read-only transaction refuses
+ * temporary tables, and the error says so.
+ *
+ * Known difference from a policy on the real table: a whole-row reference to
+ * the policy's own table has the clone's row type, so a function whose
+ * parameter is that table's row type does not match it (the check reports
+ * that the function does not exist).
+ *
+ * Batched: the expressions travel as one JSON parameter through a
+ * transaction-local setting (no user text is spliced into this SQL), one DO
+ * block handles every table, and each policy has its own exception block so
+ * that every rejected expression is reported at once.
  */
-function tableBlock(onLockTimeout: 'step-back' | 'report'): string {
-  const lockHandler =
-    onLockTimeout === 'step-back'
-      ? `IF SQLSTATE = '55P03' THEN RAISE EXCEPTION USING ERRCODE = '${CONTENDED_STATE}'; END IF;
-          errors := errors || jsonb_build_array(jsonb_build_object('i', item->'i', 'message', SQLERRM, 'state', SQLSTATE));`
-      : `errors := errors || jsonb_build_array(jsonb_build_object('i', item->'i', 'message', SQLERRM, 'state', SQLSTATE));
-          EXIT WHEN SQLSTATE = '55P03';`;
-  return `FOR item IN SELECT value FROM jsonb_array_elements(tbl->'items') LOOP
-        BEGIN
-          EXECUTE format('CREATE POLICY %I ON %I.%I AS PERMISSIVE FOR %s TO PUBLIC%s%s',
-            '${TEMPORARY_PREFIX}' || (item->>'i'), tbl->>'schema', tbl->>'table', item->>'command',
-            CASE WHEN item ? 'using' THEN E' USING (' || (item->>'using') || E'\\n)' ELSE '' END,
-            CASE WHEN item ? 'check' THEN E' WITH CHECK (' || (item->>'check') || E'\\n)' ELSE '' END);
-        EXCEPTION WHEN OTHERS THEN
-          ${lockHandler}
-        END;
-      END LOOP;`;
+/** CREATE TEMPORARY VIEW <name> AS SELECT 1 AS x FROM <table> WHERE (<text>): parses a text against the real table. */
+function viewOf(name: string, text: string): string {
+  return `format(E'CREATE TEMPORARY VIEW %I AS SELECT 1 AS x FROM %I.%I WHERE (%s\\n)', '${TEMPORARY_PREFIX}' || ${name}, tbl->>'schema', tbl->>'table', ${text})`;
 }
 
-/**
- * Reads back the temporary policies of the given tables (a jsonb array of
- * {schema, table}) into the results array. One query per batch; array_append
- * on a PL/pgSQL array is amortized O(1), where growing one jsonb value would
- * copy it every time.
- */
-function readBack(tables: string): string {
-  return `FOR created IN
-        SELECT jsonb_build_array(substr(p.polname, ${TEMPORARY_PREFIX.length + 1})::int, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))
-        FROM pg_policy p
-        WHERE p.polrelid = ANY (ARRAY(SELECT format('%I.%I', t->>'schema', t->>'table')::regclass FROM jsonb_array_elements(${tables}) t))
-          AND p.polname LIKE '${TEMPORARY_PREFIX.replaceAll('_', '\\_')}%'
-      LOOP
-        results := array_append(results, created);
-      END LOOP;`;
+function viewdef(name: string): string {
+  return `pg_get_viewdef(to_regclass('pg_temp.${TEMPORARY_PREFIX}${name}'))`;
 }
 
 const NORMALIZE_DO = `DO $pg_access$
@@ -97,37 +98,99 @@ DECLARE
   tbl jsonb;
   item jsonb;
   created jsonb;
+  rel oid;
+  cols text;
+  failed jsonb;
+  f jsonb;
+  views text[];
   results jsonb[] := '{}';
   errors jsonb := '[]'::jsonb;
-  results_before int;
-  errors_before jsonb;
-  contended boolean;
 BEGIN
+  PERFORM set_config('search_path',
+    coalesce((SELECT string_agg(quote_ident(s), ', ' ORDER BY o) FROM unnest(current_schemas(true)) WITH ORDINALITY AS u(s, o)
+              WHERE s NOT LIKE 'pg\\_temp\\_%') || ', ', '') || 'pg_temp', true);
   FOR batch IN SELECT value FROM jsonb_array_elements(current_setting('${PAYLOAD_SETTING}')::jsonb) LOOP
-    contended := false;
-    results_before := coalesce(array_length(results, 1), 0);
-    errors_before := errors;
+    failed := '[]'::jsonb;
     BEGIN
-      PERFORM set_config('lock_timeout', '${BATCH_LOCK_TIMEOUT}', true);
+      -- Texts that may name a table only a clone would make visible: parsed against the real table first, before any clone exists.
       FOR tbl IN SELECT value FROM jsonb_array_elements(batch) LOOP
-      ${tableBlock('step-back')}
+        FOR item IN SELECT value FROM jsonb_array_elements(tbl->'items') WHERE (value->>'view')::boolean LOOP
+          BEGIN
+            IF item ? 'using' THEN EXECUTE ${viewOf("'u'", "item->>'using'")}; END IF;
+            IF item ? 'check' THEN EXECUTE ${viewOf("'c'", "item->>'check'")}; END IF;
+            RAISE EXCEPTION USING ERRCODE = '${ROLLBACK_STATE}';
+          EXCEPTION
+            WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;
+            WHEN OTHERS THEN errors := errors || jsonb_build_array(jsonb_build_object('i', item->'i', 'message', SQLERRM, 'state', SQLSTATE));
+          END;
+        END LOOP;
       END LOOP;
-      ${readBack('batch')}
+      FOR tbl IN SELECT value FROM jsonb_array_elements(batch) LOOP
+        rel := to_regclass(format('%I.%I', tbl->>'schema', tbl->>'table'));
+        IF rel IS NULL THEN
+          errors := errors || jsonb_build_array(jsonb_build_object('i', tbl->'items'->0->'i', 'message', 'the table no longer exists', 'state', 'PGA03'));
+          CONTINUE;
+        END IF;
+        SELECT string_agg(format('%I %s%s', a.attname, format_type(a.atttypid, a.atttypmod),
+                 CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
+                      THEN ' COLLATE ' || quote_ident(cn.nspname) || '.' || quote_ident(co.collname) ELSE '' END), ', ' ORDER BY a.attnum)
+          INTO cols
+          FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+          LEFT JOIN pg_collation co ON co.oid = a.attcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+          WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped;
+        BEGIN
+          EXECUTE format('CREATE TEMPORARY TABLE %I (%s)', tbl->>'table', coalesce(cols, ''));
+        EXCEPTION WHEN OTHERS THEN
+          errors := errors || jsonb_build_array(jsonb_build_object('i', tbl->'items'->0->'i', 'message', SQLERRM, 'state', SQLSTATE, 'clone', true));
+          CONTINUE;
+        END;
+        FOR item IN SELECT value FROM jsonb_array_elements(tbl->'items') LOOP
+          BEGIN
+            EXECUTE format('CREATE POLICY %I ON pg_temp.%I AS PERMISSIVE FOR %s TO PUBLIC%s%s',
+              '${TEMPORARY_PREFIX}' || (item->>'i'), tbl->>'table', item->>'command',
+              CASE WHEN item ? 'using' THEN E' USING (' || (item->>'using') || E'\\n)' ELSE '' END,
+              CASE WHEN item ? 'check' THEN E' WITH CHECK (' || (item->>'check') || E'\\n)' ELSE '' END);
+          EXCEPTION
+            WHEN lock_not_available THEN
+              errors := errors || jsonb_build_array(jsonb_build_object('i', item->'i', 'message', SQLERRM, 'state', SQLSTATE));
+            WHEN OTHERS THEN
+              failed := failed || jsonb_build_array(jsonb_build_object('schema', tbl->'schema', 'table', tbl->'table', 'item', item));
+          END;
+        END LOOP;
+      END LOOP;
+      FOR created IN
+        SELECT jsonb_build_array(substr(p.polname, ${TEMPORARY_PREFIX.length + 1})::int, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))
+        FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+        WHERE c.relnamespace = pg_my_temp_schema() AND p.polname LIKE '${TEMPORARY_PREFIX.replaceAll('_', '\\_')}%'
+      LOOP
+        results := array_append(results, created);
+      END LOOP;
       RAISE EXCEPTION USING ERRCODE = '${ROLLBACK_STATE}';
-    EXCEPTION
-      WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;
-      WHEN SQLSTATE '${CONTENDED_STATE}' THEN
-        contended := true;
-        results := results[1:results_before];
-        errors := errors_before;
+    EXCEPTION WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;
     END;
-    CONTINUE WHEN NOT contended;
-    FOR tbl IN SELECT value FROM jsonb_array_elements(batch) LOOP
+    -- Rejected on the clone: a whole-row value of the clone's row type, or a schema-qualified reference to the
+    -- policy's own table. Judged instead through views on the real table (no clone exists now): the declared
+    -- text and the existing policy's text are each parsed there and PostgreSQL's deparse of both compared.
+    FOR f IN SELECT value FROM jsonb_array_elements(failed) LOOP
+      tbl := jsonb_build_object('schema', f->'schema', 'table', f->'table');
+      item := f->'item';
       BEGIN
-      ${tableBlock('report')}
-        ${readBack("jsonb_build_array(tbl)")}
+        views := ARRAY[]::text[];
+        IF item ? 'using' THEN EXECUTE ${viewOf("'du'", "item->>'using'")}; END IF;
+        IF item ? 'check' THEN EXECUTE ${viewOf("'dc'", "item->>'check'")}; END IF;
+        BEGIN
+          IF item ? 'au' THEN EXECUTE ${viewOf("'au'", "item->>'au'")}; views := views || 'au'; END IF;
+          IF item ? 'ac' THEN EXECUTE ${viewOf("'ac'", "item->>'ac'")}; views := views || 'ac'; END IF;
+        EXCEPTION WHEN OTHERS THEN views := ARRAY[]::text[]; -- an existing text that no longer parses differs from the declaration
+        END;
+        results := array_append(results, jsonb_build_array((item->>'i')::int,
+          CASE WHEN NOT item ? 'using' THEN NULL WHEN 'au' = ANY (views) AND ${viewdef('au')} = ${viewdef('du')} THEN item->>'au' ELSE item->>'using' END,
+          CASE WHEN NOT item ? 'check' THEN NULL WHEN 'ac' = ANY (views) AND ${viewdef('ac')} = ${viewdef('dc')} THEN item->>'ac' ELSE item->>'check' END,
+          true));
         RAISE EXCEPTION USING ERRCODE = '${ROLLBACK_STATE}';
-      EXCEPTION WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;
+      EXCEPTION
+        WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;
+        WHEN OTHERS THEN errors := errors || jsonb_build_array(jsonb_build_object('i', item->'i', 'message', SQLERRM, 'state', SQLSTATE));
       END;
     END LOOP;
   END LOOP;
@@ -139,56 +202,53 @@ $pg_access$`;
 /*
  * The deparsed expressions come back once each: many tables' policies deparse
  * to the same text, so the server sends the distinct texts and, per policy,
- * [index, using text's number, check text's number]. At 10,000 tables that is
- * well under a megabyte instead of four, and the client parses numbers, not
- * 80,000 strings.
+ * [index, using text's number, check text's number].
  */
 const READ_BACK = `WITH r AS (
-  SELECT (e->>0)::int AS i, e->>1 AS u, e->>2 AS c FROM json_array_elements(current_setting('${RESULTS_SETTING}')::json) e
+  SELECT (e->>0)::int AS i, e->>1 AS u, e->>2 AS c, e->3 IS NOT NULL AS fb FROM json_array_elements(current_setting('${RESULTS_SETTING}')::json) e
 ), t AS (
   SELECT v, (row_number() OVER () - 1)::int AS n FROM (SELECT u AS v FROM r WHERE u IS NOT NULL UNION SELECT c FROM r WHERE c IS NOT NULL) d
 )
 SELECT current_setting('${ERRORS_SETTING}') AS errors,
   (SELECT COALESCE(json_agg(v ORDER BY n), '[]') FROM t)::text AS texts,
-  (SELECT COALESCE(json_agg(json_build_array(r.i, tu.n, tc.n)), '[]')
+  (SELECT COALESCE(json_agg(json_build_array(r.i, tu.n, tc.n, r.fb)), '[]')
    FROM r LEFT JOIN t tu ON tu.v = r.u LEFT JOIN t tc ON tc.v = r.c)::text AS results`;
+
+/** Which declared table names are visible by their bare name on the session's search_path (to_regclass takes no lock). */
+const VISIBLE_NAMES = `SELECT coalesce(json_agg(n), '[]')::text AS names FROM json_array_elements_text($1::text::json) n WHERE to_regclass(quote_ident(n)) IS NOT NULL`;
 
 export interface NormalizeOptions {
   /** True when the caller already holds a transaction (apply): a savepoint is used instead of BEGIN. */
   readonly inTransaction?: boolean;
-  /** Milliseconds to wait for each table's lock. Default 5000. */
+  /** Milliseconds to wait for a lock on a table a sub-select reads. Default 5000. */
   readonly lockTimeoutMs?: number;
 }
 
+interface TableGroup {
+  readonly schema: string;
+  readonly table: string;
+  readonly items: { i: number; command: PolicyCommand; using?: string; check?: string; au?: string; ac?: string; view?: boolean }[];
+}
+
+/** Normalizes the given policies' expressions through PostgreSQL (see above); 4 round trips plus BEGIN/ROLLBACK. */
 export async function normalizeExpressions(
   db: Queryable,
   items: readonly ExpressionsToNormalize[],
   options: NormalizeOptions = {},
 ): Promise<NormalizedExpressions[]> {
   if (items.length === 0) return [];
-  const byTable = new Map<string, { schema: string; table: string; items: object[] }>();
-  let group: { schema: string; table: string; items: object[] } | undefined;
-  items.forEach((item, i) => {
-    // A table's policies usually come one after another: only a change of table needs a key.
-    if (!group || group.schema !== item.schema || group.table !== item.table) {
-      const key = keyOf(item.schema, item.table);
-      group = byTable.get(key);
-      if (!group) byTable.set(key, (group = { schema: item.schema, table: item.table, items: [] }));
-    }
-    // Absent clauses are left out (JSON.stringify drops undefined): the DO block tests `item ? 'using'`.
-    group.items.push({ i, command: item.command, using: item.using ?? undefined, check: item.withCheck ?? undefined });
-  });
-  const groups = [...byTable.values()];
-  const payload: (typeof groups)[] = [];
-  for (let i = 0; i < groups.length; i += TABLES_PER_BATCH) payload.push(groups.slice(i, i + TABLES_PER_BATCH));
+  const groups = groupByTable(items);
   const begin = options.inTransaction ? 'SAVEPOINT pg_access_normalize' : 'BEGIN';
   const end = options.inTransaction ? 'ROLLBACK TO SAVEPOINT pg_access_normalize' : 'ROLLBACK';
-  await db.query(begin);
   let row: { errors: string; texts: string; results: string };
+  await db.query(begin);
   try {
+    const names = [...new Set(groups.map((g) => g.table))];
+    const visible = new Set(JSON.parse((await db.query(VISIBLE_NAMES, [JSON.stringify(names)])).rows[0].names) as string[]);
+    markViewChecks(groups, names.filter((n) => !visible.has(n)));
     await db.query(`SELECT set_config('lock_timeout', $1, true), set_config('${PAYLOAD_SETTING}', $2, true)`, [
       `${options.lockTimeoutMs ?? 5000}ms`,
-      JSON.stringify(payload),
+      JSON.stringify(batches(groups)),
     ]);
     await db.query(NORMALIZE_DO);
     row = (await db.query(READ_BACK)).rows[0];
@@ -199,37 +259,181 @@ export async function normalizeExpressions(
   await db.query(end);
   if (options.inTransaction) await db.query('RELEASE SAVEPOINT pg_access_normalize');
 
-  const errors = JSON.parse(row.errors) as { i: number; message: string; state: string }[];
-  const notOwner = errors.find((e) => e.state === '42501');
-  if (notOwner) {
-    const item = items[notOwner.i]!;
-    throw new PgAccessError(
-      'PERMISSION_DENIED',
-      `Checking policy expressions creates them for a moment on their table, which needs its owner: ${notOwner.message} (${quoteQualified(item.schema, item.table)}). Connect as the tables' owner or a superuser.`,
-    );
-  }
-  const failures = errors.filter((e) => e.state !== '55P03');
-  if (failures.length) {
-    throw new PgAccessError(
-      'INVALID_EXPRESSION',
-      `PostgreSQL rejected ${failures.length} policy expression${failures.length > 1 ? 's' : ''}; nothing was changed.`,
-      failures.map((e) => describeFailure(items[e.i]!, e.message)),
-    );
-  }
-  const lockFailure = errors.find((e) => e.state === '55P03');
-  if (lockFailure) {
-    const item = items[lockFailure.i]!;
-    throw new PgAccessError('LOCK_TIMEOUT', `Timed out waiting for a lock on ${quoteQualified(item.schema, item.table)} (${lockFailure.message}). Another session holds it; retry, or raise the lock timeout.`);
-  }
+  const errors = JSON.parse(row.errors) as { i: number; message: string; state: string; clone?: boolean }[];
+  throwForErrors(errors, items);
   const result: NormalizedExpressions[] = new Array(items.length);
   const texts = JSON.parse(row.texts) as string[];
-  for (const [i, using, withCheck] of JSON.parse(row.results) as [number, number | null, number | null][]) {
-    result[i] = { using: using === null ? null : texts[using]!, withCheck: withCheck === null ? null : texts[withCheck]! };
+  for (const [i, using, withCheck, asWritten] of JSON.parse(row.results) as [number, number | null, number | null, boolean][]) {
+    result[i] = { using: using === null ? null : texts[using]!, withCheck: withCheck === null ? null : texts[withCheck]!, asWritten };
   }
   for (let i = 0; i < items.length; i++) {
     if (!result[i]) throw new Error(`internal: expression ${i} was not normalized`);
   }
   return result;
+}
+
+function groupByTable(items: readonly ExpressionsToNormalize[]): TableGroup[] {
+  const bySchema = new Map<string, Map<string, TableGroup>>();
+  let group: TableGroup | undefined;
+  items.forEach((item, i) => {
+    // A table's policies usually come one after another: only a change of table needs a lookup.
+    if (!group || group.schema !== item.schema || group.table !== item.table) {
+      let tables = bySchema.get(item.schema);
+      if (!tables) bySchema.set(item.schema, (tables = new Map()));
+      group = tables.get(item.table);
+      if (!group) tables.set(item.table, (group = { schema: item.schema, table: item.table, items: [] }));
+    }
+    // Absent clauses are left out (JSON.stringify drops undefined): the DO block tests `item ? 'using'`.
+    group.items.push({
+      i,
+      command: item.command,
+      using: item.using === null ? undefined : forClone(item.using, item.schema, item.table),
+      check: item.withCheck === null ? undefined : forClone(item.withCheck, item.schema, item.table),
+      au: item.actual?.using ?? undefined,
+      ac: item.actual?.withCheck ?? undefined,
+    });
+  });
+  return [...bySchema.values()].flatMap((tables) => [...tables.values()]);
+}
+
+/**
+ * `"content"."notes"."owner_id"` (how Drizzle writes a column) names the
+ * policy's table by schema, which a clone in pg_temp is not. Where every
+ * mention of the table's name in the text is such a prefix, no sub-select can
+ * have a relation or alias of that name, so `"notes"."owner_id"` means the
+ * same column; the clone is given that text (the record and the real
+ * statements keep the declared one). Otherwise the text is left alone, and
+ * the clone rejects it and views judge it (see the DO block).
+ */
+function forClone(text: string, schema: string, table: string): string {
+  const prefix = `${quoteIdent(schema)}.${quoteIdent(table)}.`;
+  if (!text.includes(prefix)) return text;
+  const mentions = (haystack: string, needle: string) => haystack.toLowerCase().split(needle.toLowerCase()).length - 1;
+  const perPrefix = mentions(prefix, table);
+  const prefixes = mentions(text, prefix);
+  if (mentions(text, table) !== prefixes * perPrefix) return text;
+  return replaceInCode(text, prefix, `${quoteIdent(table)}.`) ?? text;
+}
+
+/**
+ * Replaces `from` (which starts with a double quote) where it starts a token
+ * outside string literals, dollar quotes and comments, and not after a dot.
+ * Returns null if the text does not lex (the server will say why).
+ */
+function replaceInCode(text: string, from: string, to: string): string | null {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    const next = text[i + 1];
+    let end = i + 1;
+    if (c === '"' && text.startsWith(from, i) && !out.trimEnd().endsWith('.')) {
+      out += to;
+      i += from.length;
+      continue;
+    } else if (c === '-' && next === '-') {
+      const nl = text.indexOf('\n', i);
+      end = nl < 0 ? text.length : nl + 1;
+    } else if (c === '/' && next === '*') {
+      const close = text.indexOf('*/', i + 2);
+      if (close < 0 || text.slice(i + 2, close).includes('/*')) return null; // nested comments: leave it to the server
+      end = close + 2;
+    } else if (c === "'" || c === '"') {
+      end = i + 1;
+      const backslashes = c === "'" && i > 0 && /[eE]/.test(text[i - 1]!);
+      for (;;) {
+        if (end >= text.length) return null;
+        if (backslashes && text[end] === '\\') end += 2;
+        else if (text[end] === c && text[end + 1] === c) end += 2;
+        else if (text[end] === c) break;
+        else end++;
+      }
+      end++;
+    } else if (c === '$') {
+      const tag = /^\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(text.slice(i));
+      if (tag && (i === 0 || !/[\w$]/.test(text[i - 1]!))) {
+        const close = text.indexOf(tag[0], i + tag[0].length);
+        if (close < 0) return null;
+        end = close + tag[0].length;
+      }
+    }
+    out += text.slice(i, end);
+    i = end;
+  }
+  return out;
+}
+
+/** A text that mentions (in any case) the name of a table not visible on the path might reach a clone by that name. */
+function markViewChecks(groups: readonly TableGroup[], invisible: readonly string[]): void {
+  if (invisible.length === 0) return;
+  const lowered = invisible.map((n) => n.toLowerCase());
+  for (const g of groups) {
+    for (const item of g.items) {
+      const text = `${item.using ?? ''}\n${item.check ?? ''}`.toLowerCase();
+      if (lowered.some((n) => text.includes(n))) item.view = true;
+    }
+  }
+}
+
+/** TABLES_PER_BATCH tables per batch, never two of the same name in one (their clones would collide in pg_temp). */
+function batches(groups: readonly TableGroup[]): TableGroup[][] {
+  const result: { names: Set<string>; tables: TableGroup[] }[] = [];
+  let open = 0;
+  for (const g of groups) {
+    let target = result.slice(open).find((b) => b.tables.length < TABLES_PER_BATCH && !b.names.has(g.table));
+    if (!target) result.push((target = { names: new Set(), tables: [] }));
+    target.names.add(g.table);
+    target.tables.push(g);
+    while (open < result.length && result[open]!.tables.length >= TABLES_PER_BATCH) open++;
+  }
+  return result.map((b) => b.tables);
+}
+
+function throwForErrors(errors: { i: number; message: string; state: string; clone?: boolean }[], items: readonly ExpressionsToNormalize[]): void {
+  if (errors.length === 0) return;
+  // An item checked through a view and on its clone may fail twice: report it once.
+  const seen = new Set<number>();
+  errors = errors.filter((e) => !seen.has(e.i) && (seen.add(e.i), true));
+  const at = (e: { i: number }) => items[e.i]!;
+  const vanished = errors.find((e) => e.state === 'PGA03');
+  if (vanished) {
+    throw new PgAccessError(
+      'CONCURRENT_CHANGE',
+      `Table ${quoteQualified(at(vanished).schema, at(vanished).table)} was dropped while its policies were being checked (another session changed the database). Nothing was changed; run it again.`,
+    );
+  }
+  const clone = errors.find((e) => e.clone);
+  if (clone) throw cloneFailure(clone, at(clone));
+  const lockFailure = errors.find((e) => e.state === '55P03');
+  if (lockFailure) {
+    throw new PgAccessError(
+      'LOCK_TIMEOUT',
+      `Timed out waiting for a lock while checking the policies of ${quoteQualified(at(lockFailure).schema, at(lockFailure).table)} (${lockFailure.message}): a table one of its expressions reads is locked by another session. Nothing was changed; retry, or raise the lock timeout.`,
+    );
+  }
+  throw new PgAccessError(
+    'INVALID_EXPRESSION',
+    `PostgreSQL rejected ${errors.length} policy expression${errors.length > 1 ? 's' : ''}; nothing was changed.`,
+    errors.map((e) => describeFailure(at(e), e.message)),
+  );
+}
+
+/** Creating the temporary clone failed: almost always a missing privilege or a read-only server. */
+function cloneFailure(e: { message: string; state: string }, item: ExpressionsToNormalize): PgAccessError {
+  const table = quoteQualified(item.schema, item.table);
+  if (e.state === '42501' && /temporary/i.test(e.message)) {
+    return new PgAccessError(
+      'PERMISSION_DENIED',
+      `Checking changed policy expressions creates temporary tables, which needs the TEMPORARY privilege on the database (PUBLIC holds it by default): ${e.message}. Grant it (GRANT TEMPORARY ON DATABASE <database> TO <role>), or connect as a role that has it. Nothing was changed.`,
+    );
+  }
+  if (e.state === '25006') {
+    return new PgAccessError(
+      'READ_ONLY_SERVER',
+      `This server accepts no writes (a hot standby, or default_transaction_read_only), and checking changed policy expressions needs temporary tables: ${e.message}. Run it against the primary; a database whose policies were applied by pg-access is checked on a standby without this step.`,
+    );
+  }
+  return new PgAccessError('NORMALIZATION_FAILED', `Could not prepare ${table} for checking its policy expressions: ${e.message} (SQLSTATE ${e.state}).`);
 }
 
 function describeFailure(item: ExpressionsToNormalize, message: string): string {
@@ -241,8 +445,8 @@ function describeFailure(item: ExpressionsToNormalize, message: string): string 
 
 function normalizeFailure(cause: unknown): Error {
   const e = cause as { code?: string; message?: string };
-  if (e.code === '55P03') return new PgAccessError('LOCK_TIMEOUT', `Timed out waiting for a table lock while checking policy expressions (${e.message}). Another session holds it; retry later.`);
+  if (e.code === '55P03') return new PgAccessError('LOCK_TIMEOUT', `Timed out waiting for a lock while checking policy expressions (${e.message}). Another session holds it; retry later.`);
   if (isConnectionLost(cause)) return new PgAccessError('CONNECTION_LOST', `The connection to PostgreSQL was lost while checking policy expressions (${e.message}). PostgreSQL rolls back an unfinished transaction, so nothing was changed; run it again.`);
-  if (e.code === '42501') return new PgAccessError('PERMISSION_DENIED', `Checking policy expressions needs to own the declared tables: ${e.message}. Connect as the tables' owner (or a superuser).`);
+  if (e.code === '25006') return new PgAccessError('READ_ONLY_SERVER', `This server accepts no writes (a hot standby, or default_transaction_read_only), and checking changed policy expressions needs temporary tables: ${e.message}. Run it against the primary.`);
   return cause instanceof Error ? cause : new Error(String(cause));
 }

@@ -9,7 +9,8 @@ import { catalogPool } from './acl-json.js';
 import { readMembershipEdges, readMemberships, readRoleDependencies, readRoles } from './read-roles.js';
 
 const SERVER_SQL = `SELECT current_setting('server_version_num')::int AS version_num, current_user::text AS current_user,
-  session_user::text AS session_user, current_database()::text AS database`;
+  session_user::text AS session_user, current_database()::text AS database,
+  current_setting('search_path') AS search_path, pg_is_in_recovery() AS in_recovery`;
 
 export interface DefaultAclRequest {
   /** null: the connected role. */
@@ -69,7 +70,14 @@ export async function readCatalog(db: Queryable, request: CatalogRequest): Promi
   const roleDependencies = droppable.length ? await readRoleDependencies(query, droppable) : [];
 
   return {
-    server: { versionNum: server.version_num, currentUser: server.current_user, sessionUser: server.session_user, database: server.database },
+    server: {
+      versionNum: server.version_num,
+      currentUser: server.current_user,
+      sessionUser: server.session_user,
+      database: server.database,
+      searchPath: server.search_path,
+      inRecovery: server.in_recovery,
+    },
     roles,
     memberships,
     membershipEdges,

@@ -47,7 +47,8 @@ JOIN pg_class s ON s.relnamespace = n.oid AND s.relname = w.name AND s.relkind =
 // is native, where node-postgres parses text[] character by character.
 const POLICIES_SQL = `SELECT p.oid::int8::text AS oid, p.polrelid::int8::text AS table_oid, p.polname::text AS name, p.polcmd::text AS cmd, p.polpermissive AS permissive,
   array_to_json(ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END FROM unnest(p.polroles) r))::text AS roles,
-  pg_get_expr(p.polqual, p.polrelid) AS using_expr, pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr
+  pg_get_expr(p.polqual, p.polrelid) AS using_expr, pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr,
+  obj_description(p.oid, 'pg_policy') AS comment
 FROM pg_policy p WHERE p.polrelid = ANY($1::oid[])`;
 
 export async function readSchemas(query: CatalogQuery, names: readonly string[], intern: Intern): Promise<Map<string, CatalogSchema>> {
@@ -110,6 +111,7 @@ export async function readPolicies(query: CatalogQuery, tableByOid: ReadonlyMap<
       // Tables often share their policies' expressions word for word.
       using: r.using_expr === null ? null : intern(r.using_expr),
       withCheck: r.check_expr === null ? null : intern(r.check_expr),
+      ...(r.comment === null ? {} : { comment: r.comment as string }),
     };
   });
   return { policies, policyOids: new Set(rows.map((r) => Number(r.oid))) };

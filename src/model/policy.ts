@@ -19,6 +19,12 @@ export interface Policy {
   readonly roles: readonly Grantee[];
   readonly using: string | null;
   readonly withCheck: string | null;
+  /**
+   * COMMENT ON POLICY, absent when there is none. Bookkeeping, not access: it
+   * holds pg-access's normalization record (model/policy-record) and is never
+   * compared by policiesEqual.
+   */
+  readonly comment?: string;
 }
 
 export function policyKey(p: Pick<Policy, 'schema' | 'table' | 'name'>): string {

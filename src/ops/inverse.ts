@@ -4,6 +4,7 @@ import type { Op, OpKind, OpOfKind } from './op.js';
 import { changePolicy, createPolicy, dropPolicy } from './policy.op.js';
 import { alterMembership, grantMembership, revokeMembership } from './membership.op.js';
 import { alterRole, createRole, dropRole } from './role.op.js';
+import { setPolicyComment } from './policy-comment.op.js';
 import { setRls } from './set-rls.op.js';
 
 const inverters: { [K in OpKind]: (op: OpOfKind<K>) => Op } = {
@@ -22,6 +23,7 @@ const inverters: { [K in OpKind]: (op: OpOfKind<K>) => Op } = {
   // change added a WITH CHECK clause, which ALTER POLICY cannot take away).
   'alter-policy': (op) => changePolicy(op.to, op.from),
   'replace-policy': (op) => changePolicy(op.to, op.from),
+  'set-policy-comment': (op) => setPolicyComment(op, op.to, op.from),
   grant: (op) =>
     op.hadWithoutGrantOption
       ? revoke({ target: op.target, grantee: op.grantee, privileges: op.privileges, grantOptionOnly: true, wasGrantable: true })

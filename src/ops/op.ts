@@ -1,5 +1,6 @@
 import type { CreateSchemaOp, DropSchemaOp } from './create-schema.op.js';
 import type { GrantOp, RevokeOp } from './grant.op.js';
+import type { SetPolicyCommentOp } from './policy-comment.op.js';
 import type { AlterPolicyOp, CreatePolicyOp, DropPolicyOp, ReplacePolicyOp } from './policy.op.js';
 import type { AlterMembershipOp, GrantMembershipOp, RevokeMembershipOp } from './membership.op.js';
 import type { AlterRoleOp, CreateRoleOp, DropRoleOp } from './role.op.js';
@@ -20,6 +21,7 @@ export type Op =
   | DropPolicyOp
   | AlterPolicyOp
   | ReplacePolicyOp
+  | SetPolicyCommentOp
   | GrantOp
   | RevokeOp;
 

@@ -48,13 +48,14 @@ export async function apply(db: Queryable, declaration: AccessDeclaration, optio
       }
       await session.query(`SELECT set_config('lock_timeout', $1, true)`, [`${options.lockTimeoutMs ?? 5000}ms`]);
       const planned = await plan(session, declaration, { inTransaction: true, lockTimeoutMs: options.lockTimeoutMs ?? 5000, allowDropRoles: options.allowDropRoles });
-      for (const statement of planned.up) {
+      for (const statement of [...planned.up, ...planned.records.flatMap((r) => r.sql)]) {
         try {
           await session.query(statement);
         } catch (cause) {
           throw statementError(statement, cause);
         }
       }
+      if (!planned.isEmpty) await verifyApplied(session, declaration, options);
       const passwords = await setRolePasswords(session, planned.passwordSources, options.setPasswords === true, options.env);
       await session.query('COMMIT');
       return { plan: planned, passwords };
@@ -70,9 +71,30 @@ export async function apply(db: Queryable, declaration: AccessDeclaration, optio
   });
 }
 
+/**
+ * Another session may change a declared table's policies or grants between
+ * the catalog read and the statements (a GRANT takes no table lock at all).
+ * Before committing, the catalogs are read again inside the transaction: if
+ * the result is not exactly the declaration, nothing is committed. Cheap: the
+ * policies just written carry their normalization records.
+ */
+async function verifyApplied(session: Queryable, declaration: AccessDeclaration, options: ApplyOptions): Promise<void> {
+  const again = await plan(session, declaration, { inTransaction: true, lockTimeoutMs: options.lockTimeoutMs ?? 5000, allowDropRoles: options.allowDropRoles });
+  if (again.isEmpty) return;
+  throw new PgAccessError(
+    'CONCURRENT_CHANGE',
+    `After its statements ran, the database still differed from the declaration, so nothing was committed. Another session probably changed the same objects meanwhile; run apply again. Still different:`,
+    again.operations.map((o) => o.description),
+  );
+}
+
 function statementError(statement: string, cause: unknown): PgAccessError {
   const e = cause as { code?: string; message?: string };
   if (isConnectionLost(cause)) return new PgAccessError('CONNECTION_LOST', `The connection to PostgreSQL was lost (${e.message}) while running:\n  ${statement}\nPostgreSQL rolls back an unfinished transaction, so nothing was changed; run apply again.`);
+  // The object vanished, appeared or was updated by another session since the catalogs were read.
+  if (e.code === '42704' || e.code === '42710' || e.code === '42P01' || e.code === '3F000' || /tuple concurrently (updated|deleted)/.test(e.message ?? '')) {
+    return new PgAccessError('CONCURRENT_CHANGE', `PostgreSQL refused a statement because the object changed since the catalogs were read (${e.message}):\n  ${statement}\nAnother session probably changed it meanwhile; the transaction was rolled back, nothing was changed. Run apply again.`);
+  }
   if (e.code === '55P03') return new PgAccessError('LOCK_TIMEOUT', `Timed out waiting for a lock (${e.message}) while running:\n  ${statement}\nAnother session holds the table; nothing was changed. Retry, or raise --lock-timeout.`);
   return new PgAccessError('APPLY_FAILED', `PostgreSQL refused a statement: ${e.message ?? String(cause)}\n  ${statement}\nThe transaction was rolled back; nothing was changed.`);
 }

@@ -1,6 +1,6 @@
 import type { AccessDeclaration } from '../declare/declarations.js';
 import type { Queryable } from '../driver/queryable.js';
-import { plan, type Plan } from './plan.js';
+import { plan, type Plan, type PlanOptions } from './plan.js';
 
 export interface CheckResult {
   readonly inSync: boolean;
@@ -10,8 +10,8 @@ export interface CheckResult {
 }
 
 /** Drift detection for CI: the database is in sync when the plan is empty. */
-export async function check(db: Queryable, declaration: AccessDeclaration, options: { allowDropRoles?: boolean } = {}): Promise<CheckResult> {
-  const planned = await plan(db, declaration, { allowDropRoles: options.allowDropRoles });
+export async function check(db: Queryable, declaration: AccessDeclaration, options: Pick<PlanOptions, 'allowDropRoles' | 'lockTimeoutMs' | 'verify'> = {}): Promise<CheckResult> {
+  const planned = await plan(db, declaration, options);
   const report = planned.isEmpty
     ? 'In sync: the database matches the access declaration.'
     : [

@@ -28,6 +28,9 @@ import type { Op } from '../ops/op.js';
  * 11 drop schemas             (downgrade of a created schema, after its grants are revoked)
  * 12 drop roles               (after every privilege, membership and policy naming them is gone)
  *
+ * A lone comment change (a normalization record for a policy already as
+ * declared; see Plan.records) comes last among the policy steps.
+ *
  * The diff splits a role or membership change that both widens and narrows
  * into two operations, so each one has a single direction.
  *
@@ -59,6 +62,8 @@ function phaseOf(op: Op): number {
     case 'alter-policy':
     case 'replace-policy':
       return 6;
+    case 'set-policy-comment':
+      return 10;
     case 'grant':
     case 'grant-membership':
       return 10;
@@ -96,6 +101,8 @@ function sortKey(op: Op): string {
     case 'alter-policy':
     case 'replace-policy':
       return keyOf(op.to.schema, op.to.table, op.to.name);
+    case 'set-policy-comment':
+      return keyOf(3, op.schema, op.table, op.name);
     case 'grant':
     case 'revoke':
       return keyOf(2, targetRank[op.target.kind], targetKey(op.target), op.grantee, op.kind === 'revoke' && op.grantOptionOnly);

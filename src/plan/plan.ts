@@ -2,20 +2,20 @@ import { collectDeclaration, type CollectedAccess } from '../declare/collect-dec
 import type { AccessDeclaration } from '../declare/declarations.js';
 import { resolveDesired } from '../declare/resolve-desired.js';
 import { diffAccess } from '../diff/diff-access.js';
+import { diffPolicyRecords } from '../diff/diff-policies.js';
 import { reportUnmanaged } from '../diff/report-unmanaged.js';
 import { withSession, type Queryable } from '../driver/queryable.js';
 import { catalogToState } from '../introspect/catalog-to-state.js';
 import type { ServerFacts } from '../introspect/catalog-snapshot.js';
-import { normalizeExpressions } from '../introspect/normalize-expressions.js';
 import { readCatalog, type CatalogRequest } from '../introspect/read-catalog.js';
 import type { AccessState, Scope } from '../model/access-state.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import type { Policy } from '../model/policy.js';
 import { inverseOf } from '../ops/inverse.js';
 import type { Op } from '../ops/op.js';
 import { describeOp } from '../render/describe-op.js';
 import { renderOp } from '../render/sql/render-op.js';
 import { orderOperations } from './order-operations.js';
+import { judgeExpressions } from './policy-expressions.js';
 import type { PasswordSource } from './role-passwords.js';
 
 export interface PlannedOperation {
@@ -35,6 +35,13 @@ export interface Plan {
   readonly up: readonly string[];
   readonly down: readonly string[];
   readonly isEmpty: boolean;
+  /**
+   * Bookkeeping, not a difference: comments recording how declared policies
+   * that are already in sync normalize (model/policy-record), so that the
+   * next plan needs no normalization. `apply` runs them after `up`; `check`
+   * and migrations ignore them.
+   */
+  readonly records: readonly PlannedOperation[];
   readonly diagnostics: readonly Diagnostic[];
   readonly server: ServerFacts;
   readonly stats: PlanStats;
@@ -46,6 +53,8 @@ export interface PlanStats {
   readonly roundTrips: number;
   readonly tables: number;
   readonly policies: number;
+  /** Declared policies whose expressions had to be normalized through PostgreSQL (the others were settled from the catalogs). */
+  readonly normalizedPolicies: number;
   readonly milliseconds: { readonly declaration: number; readonly introspection: number; readonly normalization: number; readonly diff: number };
 }
 
@@ -55,6 +64,8 @@ export interface PlanOptions {
   readonly lockTimeoutMs?: number;
   /** Drop roles pg-access created that the declaration no longer lists (CLI: --allow-drop-roles). Default false: they are reported. */
   readonly allowDropRoles?: boolean;
+  /** Normalize every declared policy expression through PostgreSQL, trusting neither equal texts nor recorded normalizations (check --verify). */
+  readonly verify?: boolean;
 }
 
 /** Reads the database, compares it with the declaration and returns the operations that would make them equal. Changes nothing. */
@@ -67,13 +78,15 @@ async function planOnSession(db: Queryable, declaration: AccessDeclaration, opti
   const { states, timings } = await readStates(db, declaration, options);
   const { desired, actual, scope } = states;
   const t2 = performance.now();
-  const normalized = await normalizeExpressions(db, desired.policies, {
+  const judged = await judgeExpressions(db, desired.policies, actual.policies, states.server, {
     inTransaction: options.inTransaction ?? false,
     lockTimeoutMs: options.lockTimeoutMs ?? 5000,
+    verify: options.verify ?? false,
   });
-  const policies: Policy[] = desired.policies.map((p, i) => ({ ...p, using: normalized[i]!.using, withCheck: normalized[i]!.withCheck }));
+  const policies = judged.policies;
   const t3 = performance.now();
   const ops = diffAccess({ ...desired, policies }, actual, scope);
+  const records = diffPolicyRecords(policies, actual.policies, scope.tables).map(plannedOperation);
   const operations = orderOperations(ops).map(plannedOperation);
   const downOperations = orderOperations(operations.map((o) => o.inverse)).map(plannedOperation);
   const t4 = performance.now();
@@ -83,13 +96,15 @@ async function planOnSession(db: Queryable, declaration: AccessDeclaration, opti
     up: operations.flatMap((o) => o.sql),
     down: downOperations.flatMap((o) => o.sql),
     isEmpty: operations.length === 0,
+    records,
     diagnostics: [...states.diagnostics, ...reportUnmanaged(actual, scope)],
     server: states.server,
     passwordSources: states.passwordRoles.map((r) => ({ ...r, createdByPlan: ops.some((o) => o.kind === 'create-role' && o.role.name === r.role) })),
     stats: {
-      roundTrips: states.roundTrips + (policies.length > 0 ? 5 : 0),
+      roundTrips: states.roundTrips + judged.roundTrips,
       tables: states.tableCount,
       policies: policies.length,
+      normalizedPolicies: judged.normalized,
       milliseconds: { declaration: timings.declaration, introspection: timings.introspection, normalization: t3 - t2, diff: t4 - t3 },
     },
   };

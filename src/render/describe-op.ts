@@ -19,6 +19,7 @@ const describers: { [K in OpKind]: (op: OpOfKind<K>) => string } = {
   'drop-policy': (op) => `drop ${policyLabel(op.policy)}`,
   'alter-policy': (op) => `alter ${policyLabel(op.to)}`,
   'replace-policy': (op) => `recreate ${policyLabel(op.to)} (command or permissive/restrictive changed)`,
+  'set-policy-comment': (op) => (op.to === undefined ? `remove the comment of ${policyLabel(op)}` : `record the normalized expressions of ${policyLabel(op)} in its comment`),
   grant: (op) => `grant ${op.privileges.join(', ')} on ${describeTarget(op.target)} to ${op.grantee === 'public' ? 'PUBLIC' : op.grantee}${op.withGrantOption ? ' with grant option' : ''}`,
   revoke: (op) => `revoke ${op.grantOptionOnly ? 'grant option for ' : ''}${op.privileges.join(', ')} on ${describeTarget(op.target)} from ${op.grantee === 'public' ? 'PUBLIC' : op.grantee}`,
 };

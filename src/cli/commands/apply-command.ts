@@ -7,8 +7,6 @@ import { ExitCode } from '../exit-codes.js';
 import { formatDiagnostics, statement } from '../plan-output.js';
 
 export interface ApplyCommandOptions extends ProjectOptions {
-  /** Milliseconds to wait for each table lock; overrides the config's lockTimeoutMs. */
-  readonly lockTimeout?: number;
   readonly setPasswords?: boolean;
 }
 
@@ -27,11 +25,9 @@ function formatPasswords(passwords: readonly PasswordOutcome[]): string {
 /** `pg-access apply`: plans and executes in one transaction (see apply()), then says what it did. */
 export async function applyCommand(ctx: CliContext, options: ApplyCommandOptions): Promise<ExitCode> {
   const project = await openProject(ctx, options);
-  const lockTimeoutMs = options.lockTimeout ?? project.config.config.lockTimeoutMs;
   const { plan, passwords } = await withConnection(project.connection, (db) =>
     apply(db, project.access, {
-      ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
-      allowDropRoles: options.allowDropRoles === true,
+      ...project.planOptions,
       setPasswords: options.setPasswords === true,
       env: ctx.env,
     }),
@@ -39,14 +35,18 @@ export async function applyCommand(ctx: CliContext, options: ApplyCommandOptions
   ctx.stderr.write(formatDiagnostics(plan.diagnostics, ctx.stderr.colors));
   ctx.stderr.write(formatPasswords(passwords));
   const c = ctx.stdout.colors;
+  const recorded = plan.records.length
+    ? `Recorded how ${plan.records.length} policies' expressions normalize, in their comments, so the next plan or check needs no normalization.\n`
+    : '';
   if (plan.isEmpty) {
-    ctx.stdout.write('Nothing to apply: the database already matches the access declaration.\n');
+    ctx.stdout.write(`Nothing to apply: the database already matches the access declaration.\n${recorded}`);
     return ExitCode.ok;
   }
   const count = plan.operations.length;
   ctx.stdout.write(
     `${c.green('Applied')} ${count} operation${count === 1 ? '' : 's'} in one transaction to ${redactUrl(project.connection.url)}:\n` +
-      plan.operations.map((o) => `  - ${o.description}\n${o.sql.map((s) => c.dim(`      ${statement(s).replaceAll('\n', '\n      ')}`)).join('\n')}\n`).join(''),
+      plan.operations.map((o) => `  - ${o.description}\n${o.sql.map((s) => c.dim(`      ${statement(s).replaceAll('\n', '\n      ')}`)).join('\n')}\n`).join('') +
+      recorded,
   );
   return ExitCode.ok;
 }

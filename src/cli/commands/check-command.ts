@@ -6,12 +6,13 @@ import { checkToJson, formatDiagnostics, writeJson } from '../plan-output.js';
 
 export interface CheckCommandOptions extends ProjectOptions {
   readonly json?: boolean;
+  readonly verify?: boolean;
 }
 
 /** `pg-access check`: exit 0 when the database matches the declaration, 1 with the drift report otherwise (for CI). */
 export async function checkCommand(ctx: CliContext, options: CheckCommandOptions): Promise<ExitCode> {
   const project = await openProject(ctx, options);
-  const result = await withConnection(project.connection, (db) => check(db, project.access, { allowDropRoles: options.allowDropRoles === true }));
+  const result = await withConnection(project.connection, (db) => check(db, project.access, { ...project.planOptions, verify: options.verify === true }));
   const exitCode = result.inSync ? ExitCode.ok : ExitCode.drift;
   if (options.json) {
     writeJson(ctx.stdout, checkToJson(result));

@@ -18,7 +18,7 @@ export async function generateCommand(ctx: CliContext, options: GenerateCommandO
   const project = await openProject(ctx, options);
   const format = options.format ?? project.config.config.format ?? 'sql';
   const outDir = options.out === undefined ? project.config.outDir : path.resolve(ctx.cwd, options.out);
-  const planned = await withConnection(project.connection, (db) => plan(db, project.access, { allowDropRoles: options.allowDropRoles === true }));
+  const planned = await withConnection(project.connection, (db) => plan(db, project.access, project.planOptions));
   ctx.stderr.write(formatDiagnostics(planned.diagnostics, ctx.stderr.colors));
   if (planned.isEmpty) {
     ctx.stdout.write('Nothing to generate: the database matches the access declaration.\n');

@@ -11,7 +11,7 @@ export interface PlanCommandOptions extends ProjectOptions {
 /** `pg-access plan`: prints the up and down SQL; changes nothing. */
 export async function planCommand(ctx: CliContext, options: PlanCommandOptions): Promise<ExitCode> {
   const project = await openProject(ctx, options);
-  const planned = await withConnection(project.connection, (db) => plan(db, project.access, { allowDropRoles: options.allowDropRoles === true }));
+  const planned = await withConnection(project.connection, (db) => plan(db, project.access, project.planOptions));
   if (options.json) {
     writeJson(ctx.stdout, planToJson(planned));
     return ExitCode.ok;

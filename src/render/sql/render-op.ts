@@ -4,7 +4,7 @@ import type { Policy } from '../../model/policy.js';
 import type { GrantOp, RevokeOp } from '../../ops/grant.op.js';
 import type { Op, OpKind, OpOfKind } from '../../ops/op.js';
 import { renderGrantee } from './grantee.js';
-import { quoteIdent, quoteQualified } from './quote.js';
+import { quoteIdent, quoteLiteral, quoteQualified } from './quote.js';
 import { renderAlterMembership, renderAlterRole, renderCreateRole, renderDropRole, renderGrantMembership, renderRevokeMembership } from './render-role.js';
 
 function onTable(p: Pick<Policy, 'schema' | 'table'>): string {
@@ -15,9 +15,12 @@ function renderRoles(roles: readonly string[]): string {
   return roles.map(renderGrantee).join(', ');
 }
 
-// The expression text is PostgreSQL's own deparse (pg_get_expr), so it is a
-// single, complete expression; the newline keeps a trailing `--` comment in a
-// declared expression from swallowing the closing parenthesis.
+// The expression text is PostgreSQL's own deparse (pg_get_expr), or, where
+// that could not be had (see introspect/normalize-expressions), the declared
+// text PostgreSQL parsed in the same parentheses; either way a single,
+// complete expression (the declaration layer's expressionProblem rejects
+// anything else). The newline keeps a trailing `--` comment in a declared
+// expression from swallowing the closing parenthesis.
 function clause(keyword: 'USING' | 'WITH CHECK', expression: string): string {
   return expression.includes('--') ? `${keyword} (${expression}\n)` : `${keyword} (${expression})`;
 }
@@ -66,6 +69,20 @@ function renderReplacePolicy(from: Policy, to: Policy): string[] {
     renderDropPolicy(from),
     `ALTER POLICY ${quoteIdent(temporary)} ON ${onTable(to)} RENAME TO ${quoteIdent(to.name)}`,
   ];
+}
+
+/**
+ * A policy's comment travels with its create and alter statements (it holds
+ * pg-access's normalization record, model/policy-record): set after the
+ * policy is in place under its final name, and restored by the downgrade's
+ * statements the same way. DROP POLICY removes a comment by itself.
+ */
+function renderPolicyComment(p: Pick<Policy, 'schema' | 'table' | 'name'>, comment: string | undefined): string {
+  return `COMMENT ON POLICY ${quoteIdent(p.name)} ON ${onTable(p)} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)}`;
+}
+
+function commentIfAny(p: Policy): string[] {
+  return p.comment === undefined ? [] : [renderPolicyComment(p, p.comment)];
 }
 
 export function renderTarget(target: GrantTarget): string {
@@ -127,10 +144,11 @@ const renderers: { [K in OpKind]: (op: OpOfKind<K>) => string[] } = {
         : `${op.value ? 'FORCE' : 'NO FORCE'} ROW LEVEL SECURITY`;
     return [`ALTER TABLE ${table} ${action}`];
   },
-  'create-policy': (op) => [renderCreatePolicy(op.policy)],
+  'create-policy': (op) => [renderCreatePolicy(op.policy), ...commentIfAny(op.policy)],
   'drop-policy': (op) => [renderDropPolicy(op.policy)],
-  'alter-policy': (op) => [renderAlterPolicy(op.from, op.to)],
-  'replace-policy': (op) => renderReplacePolicy(op.from, op.to),
+  'alter-policy': (op) => [renderAlterPolicy(op.from, op.to), ...(op.from.comment === op.to.comment ? [] : [renderPolicyComment(op.to, op.to.comment)])],
+  'replace-policy': (op) => [...renderReplacePolicy(op.from, op.to), ...commentIfAny(op.to)],
+  'set-policy-comment': (op) => [renderPolicyComment(op, op.to)],
   grant: (op) => [renderGrant(op)],
   revoke: (op) => [renderRevoke(op)],
 };

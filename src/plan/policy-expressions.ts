@@ -1,0 +1,93 @@
+import type { Queryable } from '../driver/queryable.js';
+import type { ServerFacts } from '../introspect/catalog-snapshot.js';
+import { normalizeExpressions, type ExpressionsToNormalize } from '../introspect/normalize-expressions.js';
+import type { Policy } from '../model/policy.js';
+import { recordHash, recordOf, userPartOf, withRecord, type RecordContext } from '../model/policy-record.js';
+
+export interface JudgeOptions {
+  readonly inTransaction: boolean;
+  readonly lockTimeoutMs: number;
+  /** Normalize every declared expression, trusting neither equal texts nor records (check --verify). */
+  readonly verify: boolean;
+}
+
+export interface JudgedPolicies {
+  /** The declared policies with their expressions as PostgreSQL stores them, and the comment each should carry. */
+  readonly policies: Policy[];
+  /** How many had to be normalized through PostgreSQL (the others were settled from the catalogs alone). */
+  readonly normalized: number;
+  readonly roundTrips: number;
+}
+
+/**
+ * Gives every declared policy its expressions in PostgreSQL's stored form,
+ * asking PostgreSQL only where the catalogs cannot settle it:
+ *
+ * 1. the declared texts are the existing policy's pg_get_expr texts, word for
+ *    word: PostgreSQL prints a stored expression so that reading it back
+ *    under the same search_path yields the same expression, so they are equal;
+ * 2. the existing policy's comment holds the record (model/policy-record) of
+ *    these declared texts normalizing to exactly its current texts;
+ * 3. otherwise the declared texts are normalized (introspect/
+ *    normalize-expressions), on temporary clones, never on the table.
+ *
+ * An in-sync plan of policies pg-access applied therefore reads the catalogs
+ * and nothing else: no transaction ID, no WAL, no temporary object; and a
+ * plan after changes normalizes only what changed. A policy changed by hand
+ * prints differently, fails both 1 and 2, and is normalized and compared.
+ */
+export async function judgeExpressions(
+  db: Queryable,
+  desired: readonly Policy[],
+  actual: readonly Policy[],
+  server: ServerFacts,
+  options: JudgeOptions,
+): Promise<JudgedPolicies> {
+  const context: RecordContext = { major: Math.floor(server.versionNum / 10000), searchPath: server.searchPath };
+  const existing = new Map<string, Map<string, Map<string, Policy>>>();
+  for (const p of actual) {
+    let tables = existing.get(p.schema);
+    if (!tables) existing.set(p.schema, (tables = new Map()));
+    let names = tables.get(p.table);
+    if (!names) tables.set(p.table, (names = new Map()));
+    names.set(p.name, p);
+  }
+  const result: Policy[] = new Array(desired.length);
+  const pending: number[] = [];
+  const toNormalize: ExpressionsToNormalize[] = [];
+  desired.forEach((want, i) => {
+    const have = existing.get(want.schema)?.get(want.table)?.get(want.name);
+    if (have && !options.verify && settledByCatalog(want, have, context)) {
+      result[i] = { ...want, using: have.using, withCheck: have.withCheck, ...commentField(have.comment) };
+      return;
+    }
+    pending.push(i);
+    toNormalize.push({ ...want, ...(have ? { actual: { using: have.using, withCheck: have.withCheck } } : {}) });
+  });
+  const normalized = await normalizeExpressions(db, toNormalize, { inTransaction: options.inTransaction, lockTimeoutMs: options.lockTimeoutMs });
+  pending.forEach((i, k) => {
+    const want = desired[i]!;
+    const n = normalized[k]!;
+    const have = existing.get(want.schema)?.get(want.table)?.get(want.name);
+    // Texts already in stored form settle themselves (rule 1), and texts judged through views are not a stored form: neither needs a record.
+    const needsRecord = !n.asWritten && (n.using !== want.using || n.withCheck !== want.withCheck);
+    const hash = needsRecord
+      ? recordHash(context, { command: want.command, declaredUsing: want.using, declaredWithCheck: want.withCheck, storedUsing: n.using, storedWithCheck: n.withCheck })
+      : null;
+    result[i] = { ...want, using: n.using, withCheck: n.withCheck, ...commentField(withRecord(userPartOf(have?.comment), hash)) };
+  });
+  return { policies: result, normalized: toNormalize.length, roundTrips: toNormalize.length ? 6 : 0 };
+}
+
+function settledByCatalog(want: Policy, have: Policy, context: RecordContext): boolean {
+  if (want.using === have.using && want.withCheck === have.withCheck) return true;
+  const record = recordOf(have.comment);
+  return (
+    record !== null &&
+    record === recordHash(context, { command: want.command, declaredUsing: want.using, declaredWithCheck: want.withCheck, storedUsing: have.using, storedWithCheck: have.withCheck })
+  );
+}
+
+function commentField(comment: string | undefined): { comment?: string } {
+  return comment === undefined ? {} : { comment };
+}

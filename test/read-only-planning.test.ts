@@ -1,0 +1,309 @@
+/**
+ * plan and check are safe on a production database: they take no lock
+ * stronger than ACCESS SHARE on any user table (so a long reader never turns
+ * them into a queue that stalls the application), create nothing on user
+ * objects, work as a role that owns nothing, and write nothing at all when
+ * the database is in sync. Expressions are still judged by PostgreSQL, and a
+ * policy changed by hand is always found.
+ *
+ * No sleeps: where a test needs the plan to be mid-way, it makes the plan
+ * wait for a lock held by the test (a table a policy's sub-select reads) and
+ * polls pg_blocking_pids until it sees it waiting.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apply, check, defineAccess, grant, plan, policy, table, type AccessDeclaration } from '../src/index.js';
+import { accessSnapshot, policiesOf } from './support/catalog.js';
+import { createTestDatabase, quoteIdent, type TestDatabase } from './support/database.js';
+import { createRoles } from './support/roles.js';
+
+let db: TestDatabase;
+let r: Awaited<ReturnType<typeof createRoles<'ro_app' | 'ro_checker'>>>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  r = await createRoles('ro_app', 'ro_checker');
+  await db.admin.query(`ALTER ROLE ${quoteIdent(r.ro_checker)} LOGIN`);
+  await db.query(`CREATE SCHEMA app;
+    CREATE TABLE public.docs (id int PRIMARY KEY, owner_id int NOT NULL, tag varchar(10));
+    CREATE TABLE app.docs (id int PRIMARY KEY, org_id int NOT NULL);
+    CREATE TABLE public.members (org_id int, user_id int);
+    CREATE TABLE public.gate (id int);
+    CREATE FUNCTION app.uid() RETURNS int LANGUAGE sql STABLE AS $$ SELECT current_setting('app.uid')::int $$;
+    INSERT INTO public.docs VALUES (1, 1, 'a'), (2, 2, 'b');
+    INSERT INTO app.docs VALUES (1, 10), (2, 20);
+    INSERT INTO public.members VALUES (10, 1);
+    -- The checking role: CONNECT (PUBLIC has it), schema USAGE and SELECT; it owns nothing.
+    GRANT USAGE ON SCHEMA app TO ${quoteIdent(r.ro_checker)};
+    GRANT SELECT ON ALL TABLES IN SCHEMA public, app TO ${quoteIdent(r.ro_checker)};`);
+});
+afterAll(async () => {
+  await db?.close();
+  await r?.drop();
+});
+
+function declaration(variant: 'v1' | 'v2' = 'v1'): AccessDeclaration {
+  const app = r.ro_app;
+  return defineAccess({
+    roles: [app],
+    tables: [
+      table('docs', {
+        policies: [
+          policy('own', { for: 'SELECT', to: app, using: variant === 'v1' ? `owner_id = current_setting('app.uid')::int` : `owner_id = app.uid()` }),
+          // A sub-select reading its own table, by bare and by qualified name.
+          policy('self', { for: 'SELECT', to: app, using: `id IN (SELECT d.id FROM docs d) AND owner_id IN (SELECT owner_id FROM public.docs)` }),
+          policy('tagged', { for: 'UPDATE', to: app, using: `tag = 'a'`, withCheck: `tag <> 'z'` }),
+        ],
+        grants: [grant(['SELECT', 'UPDATE'], { to: app })],
+      }),
+      // Same name, another schema; a function of another schema; a sub-select on another table.
+      table('app.docs', {
+        policies: [
+          policy('member', {
+            for: 'SELECT',
+            to: app,
+            using: `EXISTS (SELECT 1 FROM members m WHERE m.org_id = docs.org_id AND m.user_id = app.uid())`,
+          }),
+        ],
+        grants: [grant('SELECT', { to: app })],
+      }),
+    ],
+  });
+}
+
+/** A pg client logged in as `role`. */
+async function clientAs(role: string): Promise<pg.Client> {
+  const url = new URL(db.url);
+  url.username = role;
+  url.password = '';
+  const client = new pg.Client({ connectionString: url.toString(), application_name: `ro-${role}` });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** User-table locks (schemas public and app) of `pid`: "<mode> <schema>.<table>[ (waiting)]". */
+async function userTableLocks(pid: number): Promise<string[]> {
+  const { rows } = await db.query(
+    `SELECT l.mode || ' ' || n.nspname || '.' || c.relname || CASE WHEN l.granted THEN '' ELSE ' (waiting)' END AS lock
+     FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE l.pid = $1 AND n.nspname IN ('public', 'app') ORDER BY 1`,
+    [pid],
+  );
+  return rows.map((row) => row.lock as string);
+}
+
+/** Polls until backend `applicationName` is blocked by `blocker`; returns its pid. */
+async function waitUntilBlocked(applicationName: string, blocker: number, done: () => boolean): Promise<number> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { rows } = await db.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND $2 = ANY (pg_blocking_pids(pid))`, [applicationName, blocker]);
+    if (rows.length) return rows[0].pid as number;
+    if (done()) throw new Error(`${applicationName} finished without waiting for backend ${blocker}`);
+    if (Date.now() > deadline) throw new Error(`${applicationName} was not seen waiting for backend ${blocker} within 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('plan and check never stall the application', () => {
+  it('a long reader holds a declared table; check normalizes changed policies, takes no lock stronger than ACCESS SHARE, and a new reader is not delayed', async () => {
+    await db.query(`DROP POLICY IF EXISTS "own" ON public.docs`);
+    const longReader = await clientAs(r.ro_checker);
+    const gateHolder = new pg.Client({ connectionString: db.url });
+    await gateHolder.connect();
+    const checker = await clientAs(r.ro_checker);
+    try {
+      // The long reader: an open transaction that has read the declared tables.
+      await longReader.query('BEGIN');
+      await longReader.query('SELECT count(*) FROM public.docs');
+      await longReader.query('SELECT count(*) FROM app.docs');
+      // The gate: held in ACCESS EXCLUSIVE, it makes the check wait where it reads `gate`, so its locks can be looked at.
+      await gateHolder.query('BEGIN; LOCK TABLE public.gate IN ACCESS EXCLUSIVE MODE');
+      const gatePid = (await gateHolder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      const gated = defineAccess({
+        ...declaration(),
+        tables: [...declaration().tables, table('members', { policies: [policy('gated', { using: 'NOT EXISTS (SELECT 1 FROM gate WHERE id < 0)' })] })],
+      });
+      let finished = false;
+      const checking = check(checker, gated, { lockTimeoutMs: 30_000 }).finally(() => (finished = true));
+      const pid = await waitUntilBlocked(`ro-${r.ro_checker}`, gatePid, () => finished);
+      // Mid-normalization: the only user-table lock it holds or awaits is ACCESS SHARE.
+      const locks = await userTableLocks(pid);
+      expect(locks).toContain('AccessShareLock public.gate (waiting)');
+      for (const lock of locks) expect(lock).toMatch(/^AccessShareLock /);
+      // A new reader of every declared table gets its rows at once (a 2 s lock_timeout turns a wait into a failure).
+      const reader = await clientAs(r.ro_checker);
+      try {
+        await reader.query(`SET lock_timeout = '2s'`);
+        expect((await reader.query('SELECT count(*)::int AS n FROM public.docs')).rows[0].n).toBe(2);
+        expect((await reader.query('SELECT count(*)::int AS n FROM app.docs')).rows[0].n).toBe(2);
+        expect((await reader.query('SELECT count(*)::int AS n FROM public.members')).rows[0].n).toBe(1);
+      } finally {
+        await reader.end();
+      }
+      await gateHolder.query('ROLLBACK');
+      const result = await checking;
+      expect(result.inSync).toBe(false);
+      expect(result.plan.stats.normalizedPolicies).toBeGreaterThan(0);
+      // Still inside its transaction, the long reader was never disturbed.
+      expect((await longReader.query('SELECT count(*)::int AS n FROM public.docs')).rows[0].n).toBe(2);
+    } finally {
+      await longReader.query('ROLLBACK').catch(() => undefined);
+      await gateHolder.query('ROLLBACK').catch(() => undefined);
+      await longReader.end();
+      await gateHolder.end();
+      await checker.end();
+    }
+  });
+});
+
+describe('as a role that owns nothing (CONNECT, USAGE, SELECT)', () => {
+  it('plan and check work before and after apply; in sync, check normalizes nothing and writes nothing (no transaction ID)', async () => {
+    const checker = await clientAs(r.ro_checker);
+    try {
+      const before = await plan(checker, declaration());
+      expect(before.isEmpty).toBe(false);
+      expect(before.stats.normalizedPolicies).toBe(4);
+      // The owner applies; the checker then sees the database in sync.
+      await apply(db.pool, declaration());
+      const after = await check(checker, declaration());
+      expect(after.report).toBe('In sync: the database matches the access declaration.');
+      expect(after.plan.stats.normalizedPolicies).toBe(0);
+      // Nothing written: inside a transaction of its own, the check leaves it without a transaction ID.
+      await checker.query('BEGIN');
+      const inTransaction = await plan(checker, declaration(), { inTransaction: true });
+      expect(inTransaction.isEmpty).toBe(true);
+      expect((await checker.query('SELECT pg_current_xact_id_if_assigned() AS xid')).rows[0].xid).toBeNull();
+      await checker.query('ROLLBACK');
+      // --verify normalizes everything and agrees.
+      const verified = await check(checker, declaration(), { verify: true });
+      expect(verified.inSync).toBe(true);
+      expect(verified.plan.stats.normalizedPolicies).toBe(4);
+    } finally {
+      await checker.end();
+    }
+  });
+
+  it('without the TEMPORARY privilege, a check that must normalize says which privilege it needs; an in-sync one still works', async () => {
+    await apply(db.pool, declaration());
+    await db.admin.query(`REVOKE TEMPORARY ON DATABASE ${quoteIdent(db.name)} FROM PUBLIC`);
+    const checker = await clientAs(r.ro_checker);
+    try {
+      expect((await check(checker, declaration())).inSync).toBe(true);
+      await expect(check(checker, declaration('v2'))).rejects.toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringContaining('TEMPORARY privilege on the database') });
+    } finally {
+      await checker.end();
+      await db.admin.query(`GRANT TEMPORARY ON DATABASE ${quoteIdent(db.name)} TO PUBLIC`);
+    }
+  });
+
+  it('a read-only transaction (as on a hot standby): in sync works, a change that needs normalizing is one clear sentence', async () => {
+    await apply(db.pool, declaration());
+    const checker = await clientAs(r.ro_checker);
+    try {
+      await checker.query('SET default_transaction_read_only = on');
+      expect((await check(checker, declaration())).inSync).toBe(true);
+      await expect(check(checker, declaration('v2'))).rejects.toMatchObject({ code: 'READ_ONLY_SERVER', message: expect.stringContaining('Run it against the primary') });
+    } finally {
+      await checker.end();
+    }
+  });
+});
+
+describe('records never hide drift', () => {
+  it('a policy changed by hand (ALTER POLICY ... USING (true)) is found even though its comment still holds the record', async () => {
+    await apply(db.pool, declaration());
+    const comment = async () => (await db.query(`SELECT obj_description(oid, 'pg_policy') AS c FROM pg_policy WHERE polname = 'own' AND polrelid = 'public.docs'::regclass`)).rows[0].c;
+    expect(await comment()).toMatch(/^pg-access normalized v1 [0-9a-f]{64}$/);
+    await db.query(`ALTER POLICY "own" ON public.docs USING (true)`);
+    expect(await comment()).toMatch(/^pg-access normalized v1 /); // the record stays, but no longer matches
+    const drift = await check(db.pool, declaration());
+    expect(drift.inSync).toBe(false);
+    expect(drift.plan.operations.map((o) => o.description)).toEqual(['alter policy "own" on public.docs']);
+    await apply(db.pool, declaration());
+    expect((await check(db.pool, declaration())).inSync).toBe(true);
+  });
+
+  it('a function the policy calls renamed or moved by hand is found', async () => {
+    await apply(db.pool, declaration());
+    await db.query(`ALTER FUNCTION app.uid() RENAME TO uid_old; CREATE FUNCTION app.uid() RETURNS int LANGUAGE sql STABLE AS $$ SELECT 0 $$`);
+    try {
+      const drift = await check(db.pool, declaration());
+      expect(drift.plan.operations.map((o) => o.description)).toEqual(['alter policy "member" on app.docs']);
+      await apply(db.pool, declaration());
+      const s = await accessSnapshot(db.pool);
+      expect(policiesOf(s, 'app', 'docs')[0]!.qual).toContain('app.uid()');
+      expect((await check(db.pool, declaration())).inSync).toBe(true);
+    } finally {
+      await db.query(`DROP POLICY IF EXISTS "member" ON app.docs; DROP FUNCTION app.uid(); ALTER FUNCTION app.uid_old() RENAME TO uid`);
+    }
+  });
+
+  it("a column's type cannot change under a policy; recreated by hand after a type change, the policy has no record and is judged afresh", async () => {
+    await apply(db.pool, declaration());
+    await expect(db.query(`ALTER TABLE public.docs ALTER COLUMN tag TYPE text`)).rejects.toThrow(/used in a policy definition/);
+    await db.query(`DROP POLICY "tagged" ON public.docs; ALTER TABLE public.docs ALTER COLUMN tag TYPE text;
+      CREATE POLICY "tagged" ON public.docs FOR UPDATE TO ${quoteIdent(r.ro_app)} USING (tag = 'a') WITH CHECK (tag <> 'y')`);
+    try {
+      const drift = await check(db.pool, declaration());
+      expect(drift.plan.operations.map((o) => o.description)).toEqual(['alter policy "tagged" on public.docs']);
+      expect(drift.plan.stats.normalizedPolicies).toBe(1);
+      await apply(db.pool, declaration());
+      expect((await check(db.pool, declaration())).inSync).toBe(true);
+    } finally {
+      await db.query(`DROP POLICY "tagged" ON public.docs; ALTER TABLE public.docs ALTER COLUMN tag TYPE varchar(10)`);
+      await apply(db.pool, declaration());
+    }
+  });
+
+  it("a user's own comment on a declared policy is kept beside the record, and the downgrade restores it", async () => {
+    await apply(db.pool, declaration());
+    await db.query(`COMMENT ON POLICY "own" ON public.docs IS 'reviewed by security'`);
+    const p = await plan(db.pool, declaration('v2'));
+    expect(p.operations.flatMap((o) => o.sql)).toContainEqual(expect.stringMatching(/^COMMENT ON POLICY "own" ON "public"."docs" IS 'reviewed by security\npg-access normalized v1 [0-9a-f]{64}'$/));
+    for (const s of p.up) await db.query(s);
+    expect((await check(db.pool, declaration('v2'))).plan.stats.normalizedPolicies).toBe(0);
+    for (const s of p.down) await db.query(s);
+    const { rows } = await db.query(`SELECT obj_description(oid, 'pg_policy') AS c FROM pg_policy WHERE polname = 'own' AND polrelid = 'public.docs'::regclass`);
+    expect(rows[0].c).toBe('reviewed by security');
+  });
+});
+
+describe('name resolution is judged as on the real table', () => {
+  it('sub-selects on the same table by bare and qualified name, two tables of the same name, another schema\'s function: in sync after apply with and without --verify', async () => {
+    await apply(db.pool, declaration());
+    const verified = await check(db.pool, declaration(), { verify: true });
+    expect(verified.report).toBe('In sync: the database matches the access declaration.');
+    const s = await accessSnapshot(db.pool);
+    expect(policiesOf(s, 'public', 'docs').find((x) => x.name === 'self')!.qual).toContain('FROM docs docs_1');
+  });
+
+  it('a bare name that only a clone would make visible is rejected, as on the real table', async () => {
+    // app.docs is not on the search_path by that name... but public.docs is; use a name only app has.
+    await db.query(`CREATE TABLE app.only_here (id int)`);
+    const access = defineAccess({ roles: [], tables: [table('app.only_here', { policies: [policy('p', { using: 'id IN (SELECT id FROM only_here)' })] })] });
+    await expect(plan(db.pool, access)).rejects.toMatchObject({ code: 'INVALID_EXPRESSION', message: expect.stringContaining('relation "only_here" does not exist') });
+    const qualified = defineAccess({ roles: [], tables: [table('app.only_here', { policies: [policy('p', { using: 'id IN (SELECT id FROM app.only_here)' })] })] });
+    expect((await plan(db.pool, qualified)).isEmpty).toBe(false);
+  });
+
+  it('a search_path difference is judged by PostgreSQL: the same text means another function under another path', async () => {
+    await db.query(`CREATE FUNCTION public.uid() RETURNS int LANGUAGE sql STABLE AS $$ SELECT -1 $$`);
+    try {
+      const access = defineAccess({ roles: [], tables: [table('members', { policies: [policy('mine', { using: 'user_id = uid()' })] })] });
+      await apply(db.pool, access); // public.uid()
+      const other = await clientAs(r.ro_checker);
+      try {
+        expect((await check(other, access)).inSync).toBe(true);
+        await other.query('SET search_path = app, public');
+        const drift = await check(other, access); // uid() is app.uid() here: not what the policy calls
+        expect(drift.inSync).toBe(false);
+        expect(drift.plan.operations.map((o) => o.description)).toEqual(['alter policy "mine" on public.members']);
+      } finally {
+        await other.end();
+      }
+    } finally {
+      await db.query(`DROP POLICY IF EXISTS "mine" ON public.members; DROP FUNCTION public.uid()`);
+    }
+  });
+});
