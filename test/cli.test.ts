@@ -190,6 +190,28 @@ describe('plan, check, generate, apply against a fresh database', () => {
     expect(result.stderr).toBe('');
   });
 
+  // Was an unhandled EPIPE with a stack trace (`pg-access check | head -1`).
+  it('check into a pipe closed before it writes: ends quietly with its exit code', async () => {
+    const base: Record<string, string | undefined> = { ...process.env };
+    for (const key of ['DATABASE_URL', 'NO_COLOR', 'FORCE_COLOR', 'DEBUG', 'CI']) delete base[key];
+    const result = await new Promise<Run>((resolve, reject) => {
+      const child = spawn(process.execPath, [bin, 'check'], { cwd: dir, env: { ...base, PG_ACCESS_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy(); // the reader is gone before the report is written
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout: '', stderr }));
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+  });
+
+  it('--lock-timeout is taken by plan and check too', async () => {
+    expect((await run(dir, ['check', '--lock-timeout', '2000'])).code).toBe(1);
+    expect((await run(dir, ['plan', '--lock-timeout', '2000'])).code).toBe(0);
+    expect((await run(dir, ['check', '--lock-timeout', '0'])).code).toBe(2);
+  });
+
   it('check --json exits 1 too', async () => {
     const result = await run(dir, ['check', '--json']);
     expect(result.code).toBe(1);

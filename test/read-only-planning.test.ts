@@ -12,7 +12,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, check, defineAccess, grant, plan, policy, table, type AccessDeclaration } from '../src/index.js';
+import { apply, check, defineAccess, grant, plan, policy, table, type AccessDeclaration, type PolicyDeclaration } from '../src/index.js';
 import { accessSnapshot, policiesOf } from './support/catalog.js';
 import { createTestDatabase, quoteIdent, type TestDatabase } from './support/database.js';
 import { createRoles } from './support/roles.js';
@@ -42,7 +42,7 @@ afterAll(async () => {
   await r?.drop();
 });
 
-function declaration(variant: 'v1' | 'v2' = 'v1'): AccessDeclaration {
+function declaration(variant: 'v1' | 'v2' = 'v1', extra: PolicyDeclaration[] = []): AccessDeclaration {
   const app = r.ro_app;
   return defineAccess({
     roles: [app],
@@ -53,6 +53,7 @@ function declaration(variant: 'v1' | 'v2' = 'v1'): AccessDeclaration {
           // A sub-select reading its own table, by bare and by qualified name.
           policy('self', { for: 'SELECT', to: app, using: `id IN (SELECT d.id FROM docs d) AND owner_id IN (SELECT owner_id FROM public.docs)` }),
           policy('tagged', { for: 'UPDATE', to: app, using: `tag = 'a'`, withCheck: `tag <> 'z'` }),
+          ...extra,
         ],
         grants: [grant(['SELECT', 'UPDATE'], { to: app })],
       }),
@@ -305,5 +306,128 @@ describe('name resolution is judged as on the real table', () => {
     } finally {
       await db.query(`DROP POLICY IF EXISTS "mine" ON public.members; DROP FUNCTION public.uid()`);
     }
+  });
+});
+
+describe('the clone route judges as a policy on the real table does', () => {
+  /** Each text is created directly on the real table first; planning the same declared text must then find nothing to do. */
+  const cases: [string, string][] = [
+    ['casts', `owner_id = current_setting('app.uid')::int AND tag = 'a'`],
+    ['varchar column', `tag::text LIKE 'a%' OR tag IS NULL`],
+    ['self by bare name', `id IN (SELECT d.id FROM docs d WHERE d.owner_id = docs.owner_id)`],
+    ['self qualified', `EXISTS (SELECT 1 FROM public.docs x WHERE x.id = docs.id)`],
+    ['whole row', `row_to_json(docs) IS NOT NULL`],
+    ['whole row to a function of the table type (judged through views)', `public.docs_visible(docs)`],
+    ['drizzle-style qualified columns', `"public"."docs"."owner_id" > 0 AND "public"."docs"."tag" <> 'x'`],
+    ['comment and quotes', `tag <> 'it''s -- not a comment' -- trailing comment`],
+    ['another schema\'s function', `owner_id = app.uid()`],
+    ['collation', `tag COLLATE "C" > 'a'`],
+    ['arrays and ANY', `owner_id = ANY (ARRAY[1, 2, 3]) AND tag = ANY ('{a,b}'::text[])`],
+    ['case and coalesce', `CASE WHEN tag IS NULL THEN false ELSE coalesce(owner_id, 0) > 0 END`],
+  ];
+
+  beforeAll(async () => {
+    await db.query(`CREATE TABLE IF NOT EXISTS public.judged (LIKE public.docs);
+      CREATE OR REPLACE FUNCTION public.docs_visible(d public.docs) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT d.id > 0 $$`);
+  });
+
+  it.each(cases)('%s', async (_label, text) => {
+    await apply(db.pool, declaration());
+    await db.query(`CREATE POLICY judged ON public.docs FOR SELECT USING (${text}\n)`);
+    const direct = (await db.query(`SELECT pg_get_expr(polqual, polrelid) AS e FROM pg_policy WHERE polname = 'judged'`)).rows[0].e as string;
+    const declared = (using: string) => declaration('v1', [policy('judged', { for: 'SELECT', using })]);
+    try {
+      // The same text, normalized on the clone (or through views): nothing to do.
+      const same = await plan(db.pool, declared(text), { verify: true });
+      expect(same.operations.map((o) => o.description)).toEqual([]);
+      // A different text is a change, and applying it stores what PostgreSQL stores for it directly.
+      const changed = await plan(db.pool, declared(`(${text}\n) AND id > 1`), { verify: true });
+      expect(changed.operations.map((o) => o.description)).toEqual(['alter policy "judged" on public.docs']);
+      await db.query(`DROP POLICY judged ON public.docs`);
+      await db.query(`CREATE POLICY judged ON public.docs FOR SELECT USING ((${text}\n) AND id > 1)`);
+      const directChanged = (await db.query(`SELECT pg_get_expr(polqual, polrelid) AS e FROM pg_policy WHERE polname = 'judged'`)).rows[0].e as string;
+      expect((await plan(db.pool, declared(`(${text}\n) AND id > 1`), { verify: true })).isEmpty).toBe(true);
+      expect(directChanged).not.toBe(direct);
+    } finally {
+      await db.query(`DROP POLICY IF EXISTS judged ON public.docs`);
+    }
+  });
+});
+
+describe('concurrent changes', () => {
+  /**
+   * Runs `operation` with a declaration whose first table's policy reads
+   * `gate`, held here in ACCESS EXCLUSIVE mode: once the operation is seen
+   * waiting for it (its catalogs read), `meanwhile` runs in another session,
+   * the gate opens, and the operation's outcome is returned.
+   */
+  async function withChangeWhileWaiting(
+    victim: string,
+    operation: (client: pg.Client, access: AccessDeclaration) => Promise<unknown>,
+    meanwhile: () => Promise<void>,
+  ): Promise<unknown> {
+    await db.query(`CREATE TABLE IF NOT EXISTS public.waits (id int); CREATE TABLE IF NOT EXISTS public.${victim} (id int)`);
+    const access = defineAccess({
+      roles: [r.ro_app],
+      tables: [
+        table('waits', { policies: [policy('gated', { using: 'NOT EXISTS (SELECT 1 FROM gate WHERE id < 0)' })] }),
+        table(victim, { policies: [policy('p', { using: 'id > 0' })], grants: [grant('SELECT', { to: r.ro_app })] }),
+      ],
+    });
+    const gateHolder = new pg.Client({ connectionString: db.url });
+    await gateHolder.connect();
+    const name = `concurrent-${victim}`;
+    const url = new URL(db.url);
+    url.searchParams.set('application_name', name);
+    const client = new pg.Client({ connectionString: url.toString() });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      await gateHolder.query('BEGIN; LOCK TABLE public.gate IN ACCESS EXCLUSIVE MODE');
+      const gatePid = (await gateHolder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      let finished = false;
+      const outcome = operation(client, access).then(
+        (value) => ((finished = true), value),
+        (error: unknown) => ((finished = true), error),
+      );
+      await waitUntilBlocked(name, gatePid, () => finished);
+      await meanwhile();
+      await gateHolder.query('ROLLBACK');
+      return await outcome;
+    } finally {
+      await gateHolder.query('ROLLBACK').catch(() => undefined);
+      await gateHolder.end();
+      await client.end();
+    }
+  }
+
+  it('a declared table dropped while a plan runs: CONCURRENT_CHANGE naming the table (retryable), not an internal error', async () => {
+    const outcome = await withChangeWhileWaiting('dropped_meanwhile', (c, access) => plan(c, access), () => db.query('DROP TABLE public.dropped_meanwhile').then(() => undefined));
+    expect(outcome).toMatchObject({ name: 'PgAccessError', code: 'CONCURRENT_CHANGE', message: expect.stringContaining('"public"."dropped_meanwhile" was dropped') });
+  });
+
+  it('a grant changed by another session after apply read the catalogs: nothing is committed, and a rerun applies exactly the declaration', async () => {
+    const before = await accessSnapshot(db.pool);
+    const outcome = await withChangeWhileWaiting(
+      'granted_meanwhile',
+      (c, access) => apply(c, access, { lockTimeoutMs: 30_000 }),
+      () => db.query(`GRANT DELETE ON public.granted_meanwhile TO ${quoteIdent(r.ro_app)}`).then(() => undefined),
+    );
+    expect(outcome).toMatchObject({ name: 'PgAccessError', code: 'CONCURRENT_CHANGE', message: expect.stringContaining('revoke DELETE on table public.granted_meanwhile') });
+    const after = await accessSnapshot(db.pool);
+    expect(policiesOf(after, 'public', 'granted_meanwhile')).toEqual(policiesOf(before, 'public', 'granted_meanwhile'));
+    expect(policiesOf(after, 'public', 'granted_meanwhile')).toEqual([]);
+    // The rerun sees the grant and revokes it.
+    const access = defineAccess({
+      roles: [r.ro_app],
+      tables: [
+        table('waits', { policies: [policy('gated', { using: 'NOT EXISTS (SELECT 1 FROM gate WHERE id < 0)' })] }),
+        table('granted_meanwhile', { policies: [policy('p', { using: 'id > 0' })], grants: [grant('SELECT', { to: r.ro_app })] }),
+      ],
+    });
+    await apply(db.pool, access);
+    expect((await check(db.pool, access)).inSync).toBe(true);
+    const { rows } = await db.query(`SELECT has_table_privilege($1, 'public.granted_meanwhile', 'DELETE') AS d`, [r.ro_app]);
+    expect(rows[0].d).toBe(false);
   });
 });

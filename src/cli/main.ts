@@ -36,13 +36,16 @@ export async function main(argv: readonly string[] = process.argv, context?: Par
   }
 }
 
+const closedPipeHandled = new WeakSet<NodeJS.WriteStream>();
+
 /**
  * `pg-access check | head -1`: once the reader has gone, writing raises EPIPE
  * on the stream. Output is written after the work is done (and committed, for
  * apply), so the process just ends, with the exit code it already has.
  */
 function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
-  if (stream.listenerCount('error') > 0) return;
+  if (closedPipeHandled.has(stream)) return;
+  closedPipeHandled.add(stream);
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit();
     throw error;

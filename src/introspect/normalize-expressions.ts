@@ -179,8 +179,8 @@ BEGIN
         IF item ? 'using' THEN EXECUTE ${viewOf("'du'", "item->>'using'")}; END IF;
         IF item ? 'check' THEN EXECUTE ${viewOf("'dc'", "item->>'check'")}; END IF;
         BEGIN
-          IF item ? 'au' THEN EXECUTE ${viewOf("'au'", "item->>'au'")}; views := views || 'au'; END IF;
-          IF item ? 'ac' THEN EXECUTE ${viewOf("'ac'", "item->>'ac'")}; views := views || 'ac'; END IF;
+          IF item ? 'au' THEN EXECUTE ${viewOf("'au'", "item->>'au'")}; views := array_append(views, 'au'); END IF;
+          IF item ? 'ac' THEN EXECUTE ${viewOf("'ac'", "item->>'ac'")}; views := array_append(views, 'ac'); END IF;
         EXCEPTION WHEN OTHERS THEN views := ARRAY[]::text[]; -- an existing text that no longer parses differs from the declaration
         END;
         results := array_append(results, jsonb_build_array((item->>'i')::int,
