@@ -37,6 +37,7 @@ import { embeddedPostgresBinDir, startEmbeddedPostgres } from '../support/pg-ser
 import { apply } from '../src/index.js';
 import { benchDeclaration, changedPolicyCount, createRolesSql, createSchemaStatements } from './bench-fixture.js';
 import { chooseServer, findPgDump } from './choose-server.js';
+import { buildPackage, measureCliCheck, type CliCheckFigures } from './cli-check.js';
 import { profilesProjectCode, summarizeCpuProfile } from './cpu-profile-summary.js';
 import { drizzleKitStartup } from './drizzle-kit-pull.js';
 import { prepareMeasuringChild, type MeasuringChild } from './compiled-child.js';
@@ -286,6 +287,38 @@ function printResults(setups: readonly SetupResult[], results: readonly MeasureR
   }
 }
 
+function printCliCheck(figures: readonly CliCheckFigures[]): void {
+  heading('pg-access check through the CLI: a fresh process per run (built package, pg-access.config.ts, connect), interleaved with pg_dump -s');
+  const median = (values: readonly number[]) => summarize(values).median;
+  const ratio = (a: number, b: number) => (b > 0 ? `×${formatNumber(a / b, 2)}` : '–');
+  const rows: string[][] = [];
+  for (const f of figures) {
+    const dump = f.pgDumpMs.length ? median(f.pgDumpMs) : Number.NaN;
+    for (const [label, runs, target] of [['in sync', f.inSync, 0.5], ['10% changed', f.changed, 0.7]] as const) {
+      const ms = median(runs.map((r) => r.ms));
+      rows.push([
+        `N=${f.n} ${label}`,
+        formatNumber(ms, 0),
+        formatNumber(dump, 0),
+        `${ratio(ms, dump)} (target ≤ ×${target})`,
+        formatNumber(Math.max(...runs.map((r) => r.maxRssMb)), 0),
+        formatNumber(median(runs.map((r) => r.walBytes)), 0),
+        formatNumber(median(runs.map((r) => r.xids)), 0),
+        formatNumber(median(runs.map((r) => r.deadCatalogTuples)), 0),
+        [...new Set(runs.map((r) => r.exitCode))].join(','),
+        formatNumber(label === 'in sync' ? f.readerMaxWaitMs.inSync : f.readerMaxWaitMs.changed, 1),
+      ]);
+    }
+  }
+  console.log(
+    renderTable(
+      ['', 'check ms (median)', 'pg_dump -s ms', 'check / pg_dump', 'peak RSS MB (max)', 'WAL bytes', 'XIDs', 'dead catalog tuples', 'exit', 'reader max wait ms'],
+      rows,
+    ),
+  );
+  console.log(pc.dim('  Per check: WAL, XIDs and dead catalog tuples are medians of the runs; the reader polls a declared table while a long reader holds it open; peak RSS target < 300 MB.'));
+}
+
 // ─── main ──────────────────────────────────────────────────────────────────
 
 async function main(): Promise<void> {
@@ -320,6 +353,9 @@ async function main(): Promise<void> {
     const setups: SetupResult[] = [];
     const results: MeasureResult[] = [];
     const tools: ToolFigures[] = [];
+    const withCli = process.env.BENCH_SKIP_CLI !== '1';
+    const cli: CliCheckFigures[] = [];
+    if (withCli) await buildPackage();
     for (const n of sizes) {
       const sizeStarted = performance.now();
       process.stdout.write(pc.dim(`  N=${n}: building ${n} tables and applying ${n * 4} policies${withTools ? ', copies' : ''}… `));
@@ -331,6 +367,10 @@ async function main(): Promise<void> {
         process.stdout.write(pc.dim(`pg_dump, migra, drizzle-kit… `));
         tools.push(await comparison.measure(n, dbs));
       }
+      if (withCli) {
+        process.stdout.write(pc.dim(`pg-access check through the CLI… `));
+        cli.push(await measureCliCheck("missing" in pgDump ? undefined : pgDump, dbs.database, n, runs));
+      }
       console.log(pc.dim(`done in ${formatNumber((performance.now() - sizeStarted) / 1000, 0)} s`));
     }
     printResults(setups, results);
@@ -341,6 +381,7 @@ async function main(): Promise<void> {
       const ok = (run: { exitCode: number | null; ms: number }) => (run.exitCode === 0 ? run.ms : undefined);
       printToolComparison(results, tools, { migra: ok(migra), drizzleKit: ok(drizzleKit) });
     }
+    if (withCli) printCliCheck(cli);
     heading('Targets of issue 4 (printed, not asserted)');
     printIssueTargets(results, tools);
 

@@ -1,0 +1,200 @@
+/**
+ * `pg-access check` the way users run it: the built CLI (dist/, as installed
+ * from the package) in a fresh process per run, from a project folder with a
+ * pg-access.config.ts and a TypeScript access module that imports
+ * 'pg-access' (config loading, transpiling and connecting included), run
+ * interleaved with `pg_dump --schema-only` of the same database.
+ *
+ * Per run it also reads what the check cost the server, which is otherwise
+ * quiet: WAL bytes (pg_current_wal_lsn), transaction IDs consumed (the
+ * snapshot's xmax, read without taking one) and dead tuples added to the
+ * system catalogs (pg_stat_all_tables, read once the CLI's backend has exited
+ * and flushed its statistics). And, while an in-sync and a changed check run
+ * with a long reader holding the first declared table, the longest wait a
+ * new reader of that table saw.
+ */
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { pgDumpEnv, type PgDump } from './choose-server.js';
+import { runNodeTool, runTool } from './run-tool.js';
+import { tableName, tableSchema } from './bench-fixture.js';
+
+const repo = path.resolve(fileURLToPath(import.meta.url), '../..');
+
+export interface CheckCost {
+  readonly ms: number;
+  readonly exitCode: number | null;
+  readonly maxRssMb: number;
+  readonly walBytes: number;
+  readonly xids: number;
+  readonly deadCatalogTuples: number;
+}
+
+export interface CliCheckFigures {
+  readonly n: number;
+  readonly inSync: readonly CheckCost[];
+  readonly changed: readonly CheckCost[];
+  readonly pgDumpMs: readonly number[];
+  /** Longest wait of a new reader of a declared table while check ran with a long reader open on it (ms). */
+  readonly readerMaxWaitMs: { readonly inSync: number; readonly changed: number };
+}
+
+/** Builds dist/ once (tsup), as `npm pack` would ship it. */
+export async function buildPackage(): Promise<void> {
+  const run = await runTool(process.execPath, [path.join(repo, 'node_modules/tsup/dist/cli-default.js')], { timeoutMs: 300_000, cwd: repo });
+  if (run.exitCode !== 0) throw new Error(`npm run build failed:\n${run.outputTail}`);
+}
+
+/**
+ * A project folder: node_modules/pg-access links to this repository (its
+ * package.json points at dist/), pg-access.config.ts names the database, and
+ * access.ts builds the benchmark's declaration (bench-fixture.ts's rules, in
+ * the user's own code) for BENCH_N tables, changed by 10% when BENCH_CHANGED=1.
+ */
+function writeProject(url: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pg-access-bench-cli-'));
+  mkdirSync(path.join(dir, 'node_modules'));
+  symlinkSync(repo, path.join(dir, 'node_modules/pg-access'), 'dir');
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'bench-app', private: true, type: 'module' }));
+  writeFileSync(path.join(dir, 'pg-access.config.ts'), `import { defineConfig } from 'pg-access';\n\nexport default defineConfig({ access: './access.ts', url: ${JSON.stringify(url)} });\n`);
+  writeFileSync(
+    path.join(dir, 'access.ts'),
+    `import { defineAccess, grant, policy, table } from 'pg-access';
+
+const n = Number(process.env.BENCH_N);
+const changeTenPercent = process.env.BENCH_CHANGED === '1';
+const schemas = ['bench_a', 'bench_b', 'bench_c'];
+const [appUser, readonly, auditor, admin, service] = ['bench_app_user', 'bench_readonly', 'bench_auditor', 'bench_admin', 'bench_service'];
+const USER_ID = "current_setting('app.user_id')::int";
+const TENANT_ID = "current_setting('app.tenant_id', true)::int";
+
+const tables = [];
+for (let i = 0; i < n; i++) {
+  const extra = (j: number) => (changeTenPercent && (i + j) % 10 === 0 ? ' AND tenant_id >= 0' : '');
+  const owner = i % 2 === 0 ? (t: Record<string, string>) => \`\${t.owner_id} = \${USER_ID}\` : () => \`owner_id = \${USER_ID}\`;
+  tables.push(
+    table(\`\${schemas[i % 3]}.doc_\${String(i).padStart(5, '0')}\`, {
+      policies: [
+        policy('owner_reads', { for: 'SELECT', to: [appUser, readonly], using: (t) => \`\${owner(t)}\${extra(0)}\` }),
+        policy('owner_inserts', { for: 'INSERT', to: appUser, withCheck: \`owner_id = \${USER_ID} AND tenant_id = \${TENANT_ID}\${extra(1)}\` }),
+        policy('owner_updates', { for: 'UPDATE', to: appUser, using: (t) => \`\${owner(t)}\${extra(2)}\`, withCheck: (t) => \`\${owner(t)}\${extra(2)}\` }),
+        policy('tenant_fence', { as: 'restrictive', for: i % 2 === 0 ? 'DELETE' : 'ALL', to: [appUser, admin], using: \`tenant_id = \${TENANT_ID}\${extra(3)}\` }),
+      ],
+      grants: [
+        grant(['SELECT', 'INSERT', 'UPDATE'], { to: appUser }),
+        grant('SELECT', { to: [readonly, auditor] }),
+        i % 2 === 0 ? grant('DELETE', { to: admin }) : grant('ALL', { to: service }),
+      ],
+    }),
+  );
+}
+
+export default defineAccess({ roles: [appUser, readonly, auditor, admin, service], tables });
+`,
+  );
+  return dir;
+}
+
+const DEAD_CATALOG_TUPLES = `SELECT coalesce(sum(n_dead_tup), 0)::int8::text AS dead FROM pg_stat_all_tables WHERE schemaname = 'pg_catalog'`;
+
+async function serverCounters(client: pg.Client): Promise<{ lsn: string; xmax: bigint; dead: bigint }> {
+  await client.query('SELECT pg_stat_clear_snapshot()');
+  const { rows } = await client.query(
+    `SELECT pg_current_wal_lsn()::text AS lsn, txid_snapshot_xmax(txid_current_snapshot())::text AS xmax, (${DEAD_CATALOG_TUPLES}) AS dead`,
+  );
+  return { lsn: rows[0].lsn, xmax: BigInt(rows[0].xmax), dead: BigInt(rows[0].dead) };
+}
+
+/** Until no backend of the CLI (application_name pg-access) is left: its statistics are flushed when it exits. */
+async function untilCliBackendsGone(client: pg.Client): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const { rows } = await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pg-access'`);
+    if (rows[0].n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function runCheck(dir: string, n: number, changed: boolean, admin: pg.Client): Promise<CheckCost> {
+  const before = await serverCounters(admin);
+  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_N: String(n), BENCH_CHANGED: changed ? '1' : '0' };
+  delete env.PG_ACCESS_FROM_SOURCE; // the built CLI, as installed
+  const run = await runNodeTool(path.join(repo, 'bin/pg-access.js'), ['check'], { timeoutMs: 600_000, cwd: dir, env, stdoutFile: path.join(dir, 'check.out') });
+  await untilCliBackendsGone(admin);
+  const after = await serverCounters(admin);
+  const { rows } = await admin.query('SELECT pg_wal_lsn_diff($1, $2)::int8::text AS bytes', [after.lsn, before.lsn]);
+  return {
+    ms: run.ms,
+    exitCode: run.exitCode,
+    maxRssMb: run.node?.maxRssMb ?? Number.NaN,
+    walBytes: Number(rows[0].bytes),
+    xids: Number(after.xmax - before.xmax),
+    deadCatalogTuples: Number(after.dead - before.dead),
+  };
+}
+
+/** Runs one check while a long reader holds the first declared table; returns the longest wait of a reader polling it. */
+async function readerWaitDuring(url: string, check: () => Promise<CheckCost>): Promise<number> {
+  const table = `${tableSchema(0)}.${tableName(0)}`;
+  const longReader = new pg.Client({ connectionString: url });
+  const reader = new pg.Client({ connectionString: url });
+  await longReader.connect();
+  await reader.connect();
+  try {
+    await longReader.query('BEGIN');
+    await longReader.query(`SELECT count(*) FROM ${table}`);
+    let running = true;
+    let longest = 0;
+    const polling = (async () => {
+      while (running) {
+        const started = performance.now();
+        await reader.query(`SELECT 1 FROM ${table} LIMIT 1`);
+        longest = Math.max(longest, performance.now() - started);
+      }
+    })();
+    await check();
+    running = false;
+    await polling;
+    return longest;
+  } finally {
+    await longReader.query('ROLLBACK').catch(() => undefined);
+    await longReader.end();
+    await reader.end();
+  }
+}
+
+export async function measureCliCheck(pgDump: PgDump | undefined, url: string, n: number, runs: number): Promise<CliCheckFigures> {
+  const dir = writeProject(url);
+  // On the benchmark's database: pg_stat_all_tables shows the catalogs of the database it is read in.
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  const dumpFile = path.join(dir, 'schema.sql');
+  try {
+    // One untimed check first: hint bits on catalog rows the last apply wrote are set once, by whoever reads them first.
+    await runCheck(dir, n, false, admin);
+    const inSync: CheckCost[] = [];
+    const changed: CheckCost[] = [];
+    const pgDumpMs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      inSync.push(await runCheck(dir, n, false, admin));
+      if (pgDump) {
+        const dump = await runTool(pgDump.path, ['--schema-only', '--no-password', '--file', dumpFile, '--dbname', url], { timeoutMs: 600_000, env: pgDumpEnv(pgDump.path) });
+        pgDumpMs.push(dump.ms);
+      }
+    }
+    // After the in-sync runs: a changed check leaves dead temporary catalog rows, and the next reader of those
+    // pages prunes them (WAL that the in-sync check would be charged with, though it wrote nothing itself).
+    for (let i = 0; i < runs; i++) changed.push(await runCheck(dir, n, true, admin));
+    const readerMaxWaitMs = {
+      inSync: await readerWaitDuring(url, () => runCheck(dir, n, false, admin)),
+      changed: await readerWaitDuring(url, () => runCheck(dir, n, true, admin)),
+    };
+    return { n, inSync, changed, pgDumpMs, readerMaxWaitMs };
+  } finally {
+    await admin.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
