@@ -12,6 +12,11 @@
  *   - the plan after changing 10% of the policies' expressions;
  *   - one extra untimed plan: locks it holds and WAL it writes;
  *   - plans against a bare copy (same tables, nothing else): everything to create.
+ * Then `pg-access check` the way users run it (bench/cli-check.ts): the built
+ * CLI in a fresh process per run from a project with pg-access.config.ts,
+ * interleaved with pg_dump -s, with WAL bytes, transaction IDs and dead
+ * catalog tuples per check and a concurrent reader's longest wait
+ * (BENCH_SKIP_CLI=1 leaves it out).
  * Then, on the same databases (bench/tool-comparison.ts): pg_dump
  * --schema-only as the reference floor, @pgkit/migra against an exact copy and
  * against the bare copy, and drizzle-kit pull.
