@@ -411,6 +411,47 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
   throw lastError;
 }
 
+/**
+ * A hot standby of `primary`: a streaming replica made with pg_basebackup
+ * (-R writes standby.signal and primary_conninfo), started on its own port.
+ * `binDir` must hold the primary's major version's pg_basebackup and postgres.
+ * It accepts read-only connections once it is consistent.
+ */
+export async function startStandbyOf(primary: RunningPostgres, options: { binDir: string; onLog?: (line: string) => void; startTimeoutMs?: number }): Promise<RunningPostgres> {
+  const log = options.onLog ?? (() => undefined);
+  const runAs = isRoot() ? ensureOsUser() : undefined;
+  const binDir = path.resolve(options.binDir);
+  const rootDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pg-access-standby-'));
+  const dataDir = path.join(rootDir, 'data');
+  const socketDir = path.join(rootDir, 'socket');
+  try {
+    await fs.mkdir(socketDir, { mode: 0o700 });
+    if (runAs) {
+      await fs.chmod(rootDir, 0o711);
+      await fs.chown(rootDir, runAs.uid, runAs.gid);
+      await fs.chown(socketDir, runAs.uid, runAs.gid);
+    }
+    const child = spawn(path.join(binDir, 'pg_basebackup'), ['-D', dataDir, '-R', '-X', 'stream', '-c', 'fast', '-h', '127.0.0.1', '-p', String(primary.port), '-U', SUPERUSER, '--no-sync'], {
+      cwd: rootDir,
+      env: childEnv(binDir),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(runAs ?? {}),
+    });
+    const output: string[] = [];
+    child.stdout.on('data', lineSplitter((line) => (output.push(line), log(line))));
+    child.stderr.on('data', lineSplitter((line) => (output.push(line), log(line))));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', resolve);
+    });
+    if (code !== 0) throw new Error(`pg_basebackup failed (exit ${code}):\n${output.join('\n')}`);
+    return await startServer({ binDir, rootDir, dataDir, socketDir, port: await freePort(), runAs, log, startTimeoutMs: options.startTimeoutMs ?? 60_000 });
+  } catch (error) {
+    await fs.rm(rootDir, { recursive: true, force: true }).catch(() => undefined);
+    throw error;
+  }
+}
+
 class PortInUseError extends Error {}
 
 interface StartServerArgs {

@@ -1,4 +1,5 @@
 import type { Queryable } from '../driver/queryable.js';
+import { PgAccessError } from '../errors.js';
 import type { ServerFacts } from '../introspect/catalog-snapshot.js';
 import { normalizeExpressions, type ExpressionsToNormalize } from '../introspect/normalize-expressions.js';
 import type { Policy } from '../model/policy.js';
@@ -64,6 +65,13 @@ export async function judgeExpressions(
     pending.push(i);
     toNormalize.push({ ...want, ...(have ? { actual: { using: have.using, withCheck: have.withCheck } } : {}) });
   });
+  if (toNormalize.length > 0 && server.inRecovery) {
+    const first = toNormalize[0]!;
+    throw new PgAccessError(
+      'READ_ONLY_SERVER',
+      `This server is a hot standby: ${toNormalize.length} declared ${toNormalize.length === 1 ? 'policy is' : 'policies are'} not settled by the catalogs (changed, or never applied by pg-access; the first is "${first.name}" on ${first.schema}.${first.table}), and judging them needs temporary tables, which a standby cannot create. Run it against the primary; once pg-access has applied the declaration there, check works on the standby too.`,
+    );
+  }
   const normalized = await normalizeExpressions(db, toNormalize, { inTransaction: options.inTransaction, lockTimeoutMs: options.lockTimeoutMs });
   pending.forEach((i, k) => {
     const want = desired[i]!;
