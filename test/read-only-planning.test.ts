@@ -261,7 +261,7 @@ describe('records never hide drift', () => {
     await apply(db.pool, declaration());
     await db.query(`COMMENT ON POLICY "own" ON public.docs IS 'reviewed by security'`);
     const p = await plan(db.pool, declaration('v2'));
-    expect(p.operations.flatMap((o) => o.sql)).toContainEqual(expect.stringMatching(/^COMMENT ON POLICY "own" ON "public"."docs" IS 'reviewed by security\npg-access normalized v1 [0-9a-f]{64}'$/));
+    expect(p.records.flatMap((o) => o.sql)).toContainEqual(expect.stringMatching(/^COMMENT ON POLICY "own" ON "public"."docs" IS 'reviewed by security\npg-access normalized v1 [0-9a-f]{64}'$/));
     for (const s of p.up) await db.query(s);
     expect((await check(db.pool, declaration('v2'))).plan.stats.normalizedPolicies).toBe(0);
     for (const s of p.down) await db.query(s);
@@ -429,5 +429,26 @@ describe('concurrent changes', () => {
     expect((await check(db.pool, access)).inSync).toBe(true);
     const { rows } = await db.query(`SELECT has_table_privilege($1, 'public.granted_meanwhile', 'DELETE') AS d`, [r.ro_app]);
     expect(rows[0].d).toBe(false);
+  });
+});
+
+describe('records are written after the access changes commit, in batches', () => {
+  it('an apply creating 520 policies (more than one batch) records them all; the next check normalizes nothing', async () => {
+    const names = Array.from({ length: 130 }, (_, i) => `many_${String(i).padStart(3, '0')}`);
+    await db.query(names.map((n) => `CREATE TABLE public.${n} (id int, owner_id int)`).join(';\n'));
+    const access = defineAccess({
+      roles: [r.ro_app],
+      tables: names.map((n) =>
+        table(n, {
+          policies: ['a', 'b', 'c', 'd'].map((p, k) => policy(p, { for: 'SELECT', to: r.ro_app, using: `owner_id = current_setting('app.uid')::int + ${k}` })),
+        }),
+      ),
+    });
+    const result = await apply(db.pool, access);
+    expect(result.plan.records).toHaveLength(520);
+    expect(result.records).toEqual({ written: 520 });
+    const again = await check(db.pool, access);
+    expect(again.inSync).toBe(true);
+    expect(again.plan.stats.normalizedPolicies).toBe(0);
   });
 });

@@ -4,8 +4,11 @@ import type { Colors, Terminal } from './terminal.js';
 /** `plan --json`: the operations with their SQL (statements without trailing semicolons), as in the Plan. */
 export interface PlanJson {
   readonly operations: readonly { readonly description: string; readonly sql: readonly string[]; readonly inverseSql: readonly string[] }[];
+  /** The operations' statements, then the normalization records (COMMENT ON POLICY; no access change). */
   readonly up: readonly string[];
   readonly down: readonly string[];
+  /** Bookkeeping: the COMMENT ON POLICY statements that record normalized expressions (also at the end of `up`). */
+  readonly records: readonly string[];
   readonly diagnostics: readonly Diagnostic[];
   readonly isEmpty: boolean;
 }
@@ -15,6 +18,7 @@ export function planToJson(plan: Plan): PlanJson {
     operations: plan.operations.map((o) => ({ description: o.description, sql: o.sql, inverseSql: o.inverseSql })),
     up: plan.up,
     down: plan.down,
+    records: plan.records.flatMap((r) => r.sql),
     diagnostics: plan.diagnostics,
     isEmpty: plan.isEmpty,
   };
@@ -32,8 +36,11 @@ export function writeJson(terminal: Terminal, value: unknown): void {
 export function formatPlan(plan: Plan, c: Colors): string {
   if (plan.isEmpty) return `${c.green('No changes:')} the database matches the access declaration.\n`;
   const count = plan.operations.length;
+  const records = plan.records.length
+    ? `\n\n${c.dim(`-- bookkeeping: record how ${plan.records.length} declared ${plan.records.length === 1 ? 'policy normalizes' : 'policies normalize'}, so later checks need not (no access change)`)}\n${plan.records.flatMap((r) => r.sql).map(statement).join('\n')}`
+    : '';
   return (
-    `${c.bold(`Up (${count} operation${count === 1 ? '' : 's'}):`)}\n\n${formatOperations(plan.operations, c)}\n\n` +
+    `${c.bold(`Up (${count} operation${count === 1 ? '' : 's'}):`)}\n\n${formatOperations(plan.operations, c)}${records}\n\n` +
     `${c.bold('Down:')}\n\n${formatOperations(plan.downOperations, c)}\n`
   );
 }

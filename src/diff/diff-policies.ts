@@ -1,6 +1,6 @@
 import type { Policy } from '../model/policy.js';
 import type { QualifiedName } from '../model/qualified-name.js';
-import { changePolicy, createPolicy, dropPolicy, setPolicyComment, type Op } from '../ops/index.js';
+import { changePolicy, createPolicy, dropPolicy, type Op } from '../ops/index.js';
 
 export function policiesEqual(a: Policy, b: Policy): boolean {
   return (
@@ -33,9 +33,8 @@ function indexByTable(actual: readonly Policy[], tables: readonly QualifiedName[
  * outside the declaration are never looked at. Expressions are compared as
  * PostgreSQL deparsed them, on both sides.
  *
- * Each policy carries the comment the declaration wants (its normalization
- * record), which its create or alter statement sets; a dropped policy carries
- * its old comment, which the downgrade's CREATE restores.
+ * A dropped policy carries its old comment, which the downgrade's CREATE
+ * restores; normalization records are separate operations (Plan.records).
  */
 export function diffPolicies(desired: readonly Policy[], actual: readonly Policy[], tables: readonly QualifiedName[]): Op[] {
   const actualByTable = indexByTable(actual, tables);
@@ -48,21 +47,5 @@ export function diffPolicies(desired: readonly Policy[], actual: readonly Policy
     ops.push(have ? changePolicy(have, want) : createPolicy(want));
   }
   for (const bySchema of actualByTable.values()) for (const onTable of bySchema.values()) for (const stale of onTable.values()) ops.push(dropPolicy(stale));
-  return ops;
-}
-
-/**
- * Bookkeeping, not drift: policies that are already as declared but whose
- * comment lacks the record of a normalization this plan had to do (a policy
- * created by hand, say). `apply` writes these so that the next check needs no
- * normalization; `check` ignores them.
- */
-export function diffPolicyRecords(desired: readonly Policy[], actual: readonly Policy[], tables: readonly QualifiedName[]): Op[] {
-  const actualByTable = indexByTable(actual, tables);
-  const ops: Op[] = [];
-  for (const want of desired) {
-    const have = actualByTable.get(want.schema)?.get(want.table)?.get(want.name);
-    if (have && policiesEqual(want, have) && want.comment !== have.comment) ops.push(setPolicyComment(want, have.comment, want.comment));
-  }
   return ops;
 }

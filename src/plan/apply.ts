@@ -29,6 +29,38 @@ export interface ApplyResult {
   readonly plan: Plan;
   /** Per role with `password: { env }`: whether its password was set. */
   readonly passwords: readonly PasswordOutcome[];
+  /** How many normalization records were written after the commit, and why the rest were not (they only save later plans work). */
+  readonly records: { readonly written: number; readonly skipped?: string };
+}
+
+/** Records per transaction: each COMMENT ON POLICY holds a lock on its policy until commit, and the shared lock table is finite. */
+export const RECORDS_PER_TRANSACTION = 500;
+
+/**
+ * Normalization records are bookkeeping, not access: they are written after
+ * the access changes are committed, RECORDS_PER_TRANSACTION at a time, so a
+ * first apply of thousands of policies does not hold thousands more locks.
+ * A record binds the stored texts, so one written after another session
+ * changed the policy simply never matches. A failure here is reported, not
+ * thrown: the access changes stand, and the next plan normalizes again.
+ */
+async function writeRecords(session: Queryable, planned: Plan, options: ApplyOptions): Promise<ApplyResult['records']> {
+  const statements = planned.records.flatMap((r) => r.sql);
+  let written = 0;
+  for (let i = 0; i < statements.length; i += RECORDS_PER_TRANSACTION) {
+    const batch = statements.slice(i, i + RECORDS_PER_TRANSACTION);
+    try {
+      await session.query('BEGIN');
+      await session.query(`SELECT set_config('lock_timeout', $1, true)`, [`${options.lockTimeoutMs ?? 5000}ms`]);
+      for (const statement of batch) await session.query(statement);
+      await session.query('COMMIT');
+      written += batch.length;
+    } catch (cause) {
+      await session.query('ROLLBACK').catch(() => undefined);
+      return { written, skipped: `${statements.length - written} normalization records were not written (${(cause as Error).message}); the next plan normalizes those policies again` };
+    }
+  }
+  return { written };
 }
 
 /**
@@ -48,17 +80,18 @@ export async function apply(db: Queryable, declaration: AccessDeclaration, optio
       }
       await session.query(`SELECT set_config('lock_timeout', $1, true)`, [`${options.lockTimeoutMs ?? 5000}ms`]);
       const planned = await plan(session, declaration, { inTransaction: true, lockTimeoutMs: options.lockTimeoutMs ?? 5000, allowDropRoles: options.allowDropRoles });
-      for (const statement of [...planned.up, ...planned.records.flatMap((r) => r.sql)]) {
+      for (const statement of planned.operations.flatMap((o) => o.sql)) {
         try {
           await session.query(statement);
         } catch (cause) {
           throw statementError(statement, cause);
         }
       }
-      if (!planned.isEmpty) await verifyApplied(session, declaration, options);
+      if (!planned.isEmpty) await verifyApplied(session, declaration, options, planned);
       const passwords = await setRolePasswords(session, planned.passwordSources, options.setPasswords === true, options.env);
       await session.query('COMMIT');
-      return { plan: planned, passwords };
+      const records = await writeRecords(session, planned, options);
+      return { plan: planned, passwords, records };
     } catch (error) {
       await session.query('ROLLBACK').catch(() => undefined);
       // Lost while waiting for the run lock or reading the catalogs: the same
@@ -75,11 +108,17 @@ export async function apply(db: Queryable, declaration: AccessDeclaration, optio
  * Another session may change a declared table's policies or grants between
  * the catalog read and the statements (a GRANT takes no table lock at all).
  * Before committing, the catalogs are read again inside the transaction: if
- * the result is not exactly the declaration, nothing is committed. Cheap: the
- * policies just written carry their normalization records.
+ * the result is not exactly the declaration, nothing is committed. Cheap: what
+ * the first plan normalized is trusted (its record hashes bind the stored
+ * texts, so a policy changed meanwhile does not match and is normalized).
  */
-async function verifyApplied(session: Queryable, declaration: AccessDeclaration, options: ApplyOptions): Promise<void> {
-  const again = await plan(session, declaration, { inTransaction: true, lockTimeoutMs: options.lockTimeoutMs ?? 5000, allowDropRoles: options.allowDropRoles });
+async function verifyApplied(session: Queryable, declaration: AccessDeclaration, options: ApplyOptions, first: Plan): Promise<void> {
+  const again = await plan(session, declaration, {
+    inTransaction: true,
+    lockTimeoutMs: options.lockTimeoutMs ?? 5000,
+    allowDropRoles: options.allowDropRoles,
+    trustedNormalizations: first.normalizationHashes,
+  });
   if (again.isEmpty) return;
   throw new PgAccessError(
     'CONCURRENT_CHANGE',

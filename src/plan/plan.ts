@@ -2,7 +2,6 @@ import { collectDeclaration, type CollectedAccess } from '../declare/collect-dec
 import type { AccessDeclaration } from '../declare/declarations.js';
 import { resolveDesired } from '../declare/resolve-desired.js';
 import { diffAccess } from '../diff/diff-access.js';
-import { diffPolicyRecords } from '../diff/diff-policies.js';
 import { reportUnmanaged } from '../diff/report-unmanaged.js';
 import { withSession, type Queryable } from '../driver/queryable.js';
 import { catalogToState } from '../introspect/catalog-to-state.js';
@@ -36,12 +35,17 @@ export interface Plan {
   readonly down: readonly string[];
   readonly isEmpty: boolean;
   /**
-   * Bookkeeping, not a difference: comments recording how declared policies
-   * that are already in sync normalize (model/policy-record), so that the
-   * next plan needs no normalization. `apply` runs them after `up`; `check`
-   * and migrations ignore them.
+   * Bookkeeping, not a difference: COMMENT ON POLICY statements recording how
+   * the declared expressions this plan had to normalize are stored
+   * (model/policy-record), so that the next plan needs no normalization. They
+   * are part of `up` (last) and their inverses of `down` (first), so
+   * migrations carry them; `apply` runs them after committing the access
+   * changes, in batches (each takes a lock on its policy); `check` and
+   * `isEmpty` ignore them.
    */
   readonly records: readonly PlannedOperation[];
+  /** @internal The record hashes of what this plan normalized (apply trusts them when it checks before committing). */
+  readonly normalizationHashes: ReadonlySet<string>;
   readonly diagnostics: readonly Diagnostic[];
   readonly server: ServerFacts;
   readonly stats: PlanStats;
@@ -66,6 +70,8 @@ export interface PlanOptions {
   readonly allowDropRoles?: boolean;
   /** Normalize every declared policy expression through PostgreSQL, trusting neither equal texts nor recorded normalizations (check --verify). */
   readonly verify?: boolean;
+  /** @internal See Plan.normalizationHashes. */
+  readonly trustedNormalizations?: ReadonlySet<string>;
 }
 
 /** Reads the database, compares it with the declaration and returns the operations that would make them equal. Changes nothing. */
@@ -82,21 +88,23 @@ async function planOnSession(db: Queryable, declaration: AccessDeclaration, opti
     inTransaction: options.inTransaction ?? false,
     lockTimeoutMs: options.lockTimeoutMs ?? 5000,
     verify: options.verify ?? false,
+    ...(options.trustedNormalizations ? { trusted: options.trustedNormalizations } : {}),
   });
   const policies = judged.policies;
   const t3 = performance.now();
   const ops = diffAccess({ ...desired, policies }, actual, scope);
-  const records = diffPolicyRecords(policies, actual.policies, scope.tables).map(plannedOperation);
+  const records = orderOperations(judged.records).map(plannedOperation);
   const operations = orderOperations(ops).map(plannedOperation);
   const downOperations = orderOperations(operations.map((o) => o.inverse)).map(plannedOperation);
   const t4 = performance.now();
   return {
     operations,
     downOperations,
-    up: operations.flatMap((o) => o.sql),
-    down: downOperations.flatMap((o) => o.sql),
+    up: [...operations, ...records].flatMap((o) => o.sql),
+    down: [...records.map((o) => o.inverseSql), ...downOperations.map((o) => o.sql)].flat(),
     isEmpty: operations.length === 0,
     records,
+    normalizationHashes: judged.hashes,
     diagnostics: [...states.diagnostics, ...reportUnmanaged(actual, scope)],
     server: states.server,
     passwordSources: states.passwordRoles.map((r) => ({ ...r, createdByPlan: ops.some((o) => o.kind === 'create-role' && o.role.name === r.role) })),

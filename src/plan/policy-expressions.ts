@@ -3,6 +3,7 @@ import { PgAccessError } from '../errors.js';
 import type { ServerFacts } from '../introspect/catalog-snapshot.js';
 import { normalizeExpressions, type ExpressionsToNormalize } from '../introspect/normalize-expressions.js';
 import type { Policy } from '../model/policy.js';
+import { setPolicyComment, type SetPolicyCommentOp } from '../ops/policy-comment.op.js';
 import { recordHash, recordOf, userPartOf, withRecord, type RecordContext } from '../model/policy-record.js';
 
 export interface JudgeOptions {
@@ -10,11 +11,17 @@ export interface JudgeOptions {
   readonly lockTimeoutMs: number;
   /** Normalize every declared expression, trusting neither equal texts nor records (check --verify). */
   readonly verify: boolean;
+  /** Record hashes to trust as if they were in the comments (apply's check before commit: what its own plan normalized). */
+  readonly trusted?: ReadonlySet<string>;
 }
 
 export interface JudgedPolicies {
-  /** The declared policies with their expressions as PostgreSQL stores them, and the comment each should carry. */
+  /** The declared policies with their expressions as PostgreSQL stores them (and the existing policy's comment, unchanged). */
   readonly policies: Policy[];
+  /** Comment changes that record the normalizations this plan did (bookkeeping, no access change). */
+  readonly records: SetPolicyCommentOp[];
+  /** The record hash of every policy this plan normalized, whether or not a comment records it. */
+  readonly hashes: ReadonlySet<string>;
   /** How many had to be normalized through PostgreSQL (the others were settled from the catalogs alone). */
   readonly normalized: number;
   readonly roundTrips: number;
@@ -58,7 +65,7 @@ export async function judgeExpressions(
   const toNormalize: ExpressionsToNormalize[] = [];
   desired.forEach((want, i) => {
     const have = existing.get(want.schema)?.get(want.table)?.get(want.name);
-    if (have && !options.verify && settledByCatalog(want, have, context)) {
+    if (have && !options.verify && settledByCatalog(want, have, context, options.trusted)) {
       result[i] = { ...want, using: have.using, withCheck: have.withCheck, ...commentField(have.comment) };
       return;
     }
@@ -73,6 +80,8 @@ export async function judgeExpressions(
     );
   }
   const normalized = await normalizeExpressions(db, toNormalize, { inTransaction: options.inTransaction, lockTimeoutMs: options.lockTimeoutMs });
+  const records: SetPolicyCommentOp[] = [];
+  const hashes = new Set<string>();
   pending.forEach((i, k) => {
     const want = desired[i]!;
     const n = normalized[k]!;
@@ -82,18 +91,20 @@ export async function judgeExpressions(
     const hash = needsRecord
       ? recordHash(context, { command: want.command, declaredUsing: want.using, declaredWithCheck: want.withCheck, storedUsing: n.using, storedWithCheck: n.withCheck })
       : null;
-    result[i] = { ...want, using: n.using, withCheck: n.withCheck, ...commentField(withRecord(userPartOf(have?.comment), hash)) };
+    if (hash !== null) hashes.add(hash);
+    result[i] = { ...want, using: n.using, withCheck: n.withCheck, ...commentField(have?.comment) };
+    const comment = withRecord(userPartOf(have?.comment), hash);
+    if (comment !== have?.comment) records.push(setPolicyComment(want, have?.comment, comment));
   });
-  return { policies: result, normalized: toNormalize.length, roundTrips: toNormalize.length ? 6 : 0 };
+  return { policies: result, records, hashes, normalized: toNormalize.length, roundTrips: toNormalize.length ? 6 : 0 };
 }
 
-function settledByCatalog(want: Policy, have: Policy, context: RecordContext): boolean {
+function settledByCatalog(want: Policy, have: Policy, context: RecordContext, trusted: ReadonlySet<string> | undefined): boolean {
   if (want.using === have.using && want.withCheck === have.withCheck) return true;
   const record = recordOf(have.comment);
-  return (
-    record !== null &&
-    record === recordHash(context, { command: want.command, declaredUsing: want.using, declaredWithCheck: want.withCheck, storedUsing: have.using, storedWithCheck: have.withCheck })
-  );
+  if (record === null && !trusted?.size) return false;
+  const hash = recordHash(context, { command: want.command, declaredUsing: want.using, declaredWithCheck: want.withCheck, storedUsing: have.using, storedWithCheck: have.withCheck });
+  return hash === record || trusted?.has(hash) === true;
 }
 
 function commentField(comment: string | undefined): { comment?: string } {

@@ -25,7 +25,7 @@ function formatPasswords(passwords: readonly PasswordOutcome[]): string {
 /** `pg-access apply`: plans and executes in one transaction (see apply()), then says what it did. */
 export async function applyCommand(ctx: CliContext, options: ApplyCommandOptions): Promise<ExitCode> {
   const project = await openProject(ctx, options);
-  const { plan, passwords } = await withConnection(project.connection, (db) =>
+  const { plan, passwords, records } = await withConnection(project.connection, (db) =>
     apply(db, project.access, {
       ...project.planOptions,
       setPasswords: options.setPasswords === true,
@@ -35,8 +35,9 @@ export async function applyCommand(ctx: CliContext, options: ApplyCommandOptions
   ctx.stderr.write(formatDiagnostics(plan.diagnostics, ctx.stderr.colors));
   ctx.stderr.write(formatPasswords(passwords));
   const c = ctx.stdout.colors;
-  const recorded = plan.records.length
-    ? `Recorded how ${plan.records.length} policies' expressions normalize, in their comments, so the next plan or check needs no normalization.\n`
+  if (records.skipped) ctx.stderr.write(`pg-access: warning: ${records.skipped}.\n`);
+  const recorded = records.written
+    ? `Recorded how ${records.written} ${records.written === 1 ? "policy's expressions normalize" : "policies' expressions normalize"} (in ${records.written === 1 ? 'its comment' : 'their comments'}), so the next plan or check needs no normalization.\n`
     : '';
   if (plan.isEmpty) {
     ctx.stdout.write(`Nothing to apply: the database already matches the access declaration.\n${recorded}`);
