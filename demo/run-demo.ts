@@ -88,8 +88,12 @@ async function showPlan(db: pg.Client): Promise<void> {
 async function applyIt(db: pg.Client): Promise<void> {
   step(2, 'Apply it');
   const started = performance.now();
-  const { plan: applied } = await apply(db, access);
-  say(`apply() ran ${applied.up.length} statements in one transaction in ${Math.round(performance.now() - started)} ms (under an advisory lock, re-planned inside the transaction).`);
+  const { plan: applied, records } = await apply(db, access);
+  const statements = applied.operations.flatMap((o) => o.sql).length;
+  say(
+    `apply() ran ${statements} statements in one transaction in ${Math.round(performance.now() - started)} ms (under an advisory lock, planned inside the transaction and read again before committing), ` +
+      `then recorded how ${records.written} policies normalize in their comments.`,
+  );
   const again = await plan(db, access);
   expectThat(again.isEmpty, 'planning again finds nothing to do');
 }
@@ -152,18 +156,21 @@ async function editOnePolicy(db: pg.Client): Promise<void> {
   say(`The edit (made in code in demo/run-demo.ts, as you would in demo/access.ts): documents marked public become readable by every user.`);
   showSql([`policy('owner_reads', { for: 'SELECT', to: 'app_user', using: (t) => \`\${t.owner_id} = \${currentUserId} OR \${t.is_public}\` })`], pc.white);
   const planned = await plan(db, edited);
+  const access = planned.operations.flatMap((o) => o.sql);
+  const down = planned.downOperations.flatMap((o) => o.sql);
   subheading('The plan:');
-  showSql(planned.up, pc.green);
+  showSql(access, pc.green);
   subheading('Down:');
-  showSql(planned.down, pc.yellow);
+  showSql(down, pc.yellow);
+  say(pc.dim(`(Also ${planned.records.length} COMMENT ON POLICY: pg-access records how the new text normalizes, so the next check needs no work on the server.)`));
   say('');
   const only = planned.operations[0];
   expectThat(
-    planned.operations.length === 1 && only?.op.kind === 'alter-policy' && planned.up.length === 1 && planned.up[0]!.startsWith('ALTER POLICY "owner_reads"'),
+    planned.operations.length === 1 && only?.op.kind === 'alter-policy' && access.length === 1 && access[0]!.startsWith('ALTER POLICY "owner_reads"'),
     'a single ALTER POLICY: the policy is changed in place, never absent',
-    planned.up.join(';\n'),
+    access.join(';\n'),
   );
-  expectThat(planned.down.length === 1 && planned.down[0]!.startsWith('ALTER POLICY "owner_reads"'), 'its inverse restores the old expression');
+  expectThat(down.length === 1 && down[0]!.startsWith('ALTER POLICY "owner_reads"'), 'its inverse restores the old expression');
 
   await apply(db, edited);
   say('Applied.');
