@@ -92,6 +92,70 @@ function viewdef(name: string): string {
   return `pg_get_viewdef(to_regclass('pg_temp.${TEMPORARY_PREFIX}${name}'))`;
 }
 
+/**
+ * Creates each table's clone and its declared policies. The first pass has no
+ * exception block per statement: every one would be a subtransaction with
+ * its own transaction ID, and a few thousand of them overflow the 64 that a
+ * backend can list in shared memory, which slows every other session's
+ * snapshots. Only if the batch fails is it redone `careful`ly, one
+ * subtransaction per statement, to report each failure (and send texts the
+ * clone rejects to the views below).
+ */
+function tablePass(careful: boolean): string {
+  const createClone = `EXECUTE format('CREATE TEMPORARY TABLE %I (%s)', tbl->>'table', coalesce(cols, ''));`;
+  const createPolicy = `EXECUTE format('CREATE POLICY %I ON pg_temp.%I AS PERMISSIVE FOR %s TO PUBLIC%s%s',
+              '${TEMPORARY_PREFIX}' || (item->>'i'), tbl->>'table', item->>'command',
+              CASE WHEN item ? 'using' THEN E' USING (' || (item->>'using') || E'\\n)' ELSE '' END,
+              CASE WHEN item ? 'check' THEN E' WITH CHECK (' || (item->>'check') || E'\\n)' ELSE '' END);`;
+  return `FOR tbl IN SELECT value FROM jsonb_array_elements(batch) LOOP
+        rel := to_regclass(format('%I.%I', tbl->>'schema', tbl->>'table'));
+        IF rel IS NULL THEN
+          errors := errors || jsonb_build_array(jsonb_build_object('i', tbl->'items'->0->'i', 'message', 'the table no longer exists', 'state', 'PGA03'));
+          CONTINUE;
+        END IF;
+        SELECT string_agg(format('%I %s%s', a.attname, format_type(a.atttypid, a.atttypmod),
+                 CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
+                      THEN ' COLLATE ' || quote_ident(cn.nspname) || '.' || quote_ident(co.collname) ELSE '' END), ', ' ORDER BY a.attnum)
+          INTO cols
+          FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+          LEFT JOIN pg_collation co ON co.oid = a.attcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+          WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped;
+        ${
+          careful
+            ? `BEGIN
+          ${createClone}
+        EXCEPTION WHEN OTHERS THEN
+          errors := errors || jsonb_build_array(jsonb_build_object('i', tbl->'items'->0->'i', 'message', SQLERRM, 'state', SQLSTATE, 'clone', true));
+          CONTINUE;
+        END;`
+            : createClone
+        }
+        clones := array_append(clones, format('pg_temp.%I', tbl->>'table')::regclass::oid);
+        FOR item IN SELECT value FROM jsonb_array_elements(tbl->'items') LOOP
+          ${
+            careful
+              ? `BEGIN
+            ${createPolicy}
+          EXCEPTION
+            WHEN lock_not_available THEN
+              errors := errors || jsonb_build_array(jsonb_build_object('i', item->'i', 'message', SQLERRM, 'state', SQLSTATE));
+            WHEN OTHERS THEN
+              failed := failed || jsonb_build_array(jsonb_build_object('schema', tbl->'schema', 'table', tbl->'table', 'item', item));
+          END;`
+              : createPolicy
+          }
+        END LOOP;
+      END LOOP;`;
+}
+
+/** The temporary policies of this batch's clones, by their index (found through pg_policy's index on polrelid). */
+const readBack = `FOR created IN
+        SELECT jsonb_build_array(substr(p.polname, ${TEMPORARY_PREFIX.length + 1})::int, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))
+        FROM pg_policy p WHERE p.polrelid = ANY (clones) AND p.polname LIKE '${TEMPORARY_PREFIX.replaceAll('_', '\\_')}%'
+      LOOP
+        results := array_append(results, created);
+      END LOOP;`;
+
 const NORMALIZE_DO = `DO $pg_access$
 DECLARE
   batch jsonb;
@@ -102,6 +166,8 @@ DECLARE
   cols text;
   failed jsonb;
   f jsonb;
+  clones oid[];
+  redo boolean;
   views text[];
   results jsonb[] := '{}';
   errors jsonb := '[]'::jsonb;
@@ -111,6 +177,8 @@ BEGIN
               WHERE s NOT LIKE 'pg\\_temp\\_%') || ', ', '') || 'pg_temp', true);
   FOR batch IN SELECT value FROM jsonb_array_elements(current_setting('${PAYLOAD_SETTING}')::jsonb) LOOP
     failed := '[]'::jsonb;
+    clones := '{}';
+    redo := false;
     BEGIN
       -- Texts that may name a table only a clone would make visible: parsed against the real table first, before any clone exists.
       FOR tbl IN SELECT value FROM jsonb_array_elements(batch) LOOP
@@ -125,49 +193,24 @@ BEGIN
           END;
         END LOOP;
       END LOOP;
-      FOR tbl IN SELECT value FROM jsonb_array_elements(batch) LOOP
-        rel := to_regclass(format('%I.%I', tbl->>'schema', tbl->>'table'));
-        IF rel IS NULL THEN
-          errors := errors || jsonb_build_array(jsonb_build_object('i', tbl->'items'->0->'i', 'message', 'the table no longer exists', 'state', 'PGA03'));
-          CONTINUE;
-        END IF;
-        SELECT string_agg(format('%I %s%s', a.attname, format_type(a.atttypid, a.atttypmod),
-                 CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
-                      THEN ' COLLATE ' || quote_ident(cn.nspname) || '.' || quote_ident(co.collname) ELSE '' END), ', ' ORDER BY a.attnum)
-          INTO cols
-          FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-          LEFT JOIN pg_collation co ON co.oid = a.attcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
-          WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped;
-        BEGIN
-          EXECUTE format('CREATE TEMPORARY TABLE %I (%s)', tbl->>'table', coalesce(cols, ''));
-        EXCEPTION WHEN OTHERS THEN
-          errors := errors || jsonb_build_array(jsonb_build_object('i', tbl->'items'->0->'i', 'message', SQLERRM, 'state', SQLSTATE, 'clone', true));
-          CONTINUE;
-        END;
-        FOR item IN SELECT value FROM jsonb_array_elements(tbl->'items') LOOP
-          BEGIN
-            EXECUTE format('CREATE POLICY %I ON pg_temp.%I AS PERMISSIVE FOR %s TO PUBLIC%s%s',
-              '${TEMPORARY_PREFIX}' || (item->>'i'), tbl->>'table', item->>'command',
-              CASE WHEN item ? 'using' THEN E' USING (' || (item->>'using') || E'\\n)' ELSE '' END,
-              CASE WHEN item ? 'check' THEN E' WITH CHECK (' || (item->>'check') || E'\\n)' ELSE '' END);
-          EXCEPTION
-            WHEN lock_not_available THEN
-              errors := errors || jsonb_build_array(jsonb_build_object('i', item->'i', 'message', SQLERRM, 'state', SQLSTATE));
-            WHEN OTHERS THEN
-              failed := failed || jsonb_build_array(jsonb_build_object('schema', tbl->'schema', 'table', tbl->'table', 'item', item));
-          END;
-        END LOOP;
-      END LOOP;
-      FOR created IN
-        SELECT jsonb_build_array(substr(p.polname, ${TEMPORARY_PREFIX.length + 1})::int, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))
-        FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
-        WHERE c.relnamespace = pg_my_temp_schema() AND p.polname LIKE '${TEMPORARY_PREFIX.replaceAll('_', '\\_')}%'
-      LOOP
-        results := array_append(results, created);
-      END LOOP;
+      ${tablePass(false)}
+      ${readBack}
       RAISE EXCEPTION USING ERRCODE = '${ROLLBACK_STATE}';
-    EXCEPTION WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;
+    EXCEPTION
+      WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;
+      WHEN OTHERS THEN redo := true;
     END;
+    -- Something in the batch failed: redo it with a subtransaction per statement, to know which ones.
+    IF redo THEN
+      failed := '[]'::jsonb;
+      clones := '{}';
+      BEGIN
+        ${tablePass(true)}
+        ${readBack}
+        RAISE EXCEPTION USING ERRCODE = '${ROLLBACK_STATE}';
+      EXCEPTION WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;
+      END;
+    END IF;
     -- Rejected on the clone: a whole-row value of the clone's row type, or a schema-qualified reference to the
     -- policy's own table. Judged instead through views on the real table (no clone exists now): the declared
     -- text and the existing policy's text are each parsed there and PostgreSQL's deparse of both compared.
