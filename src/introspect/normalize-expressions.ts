@@ -102,9 +102,9 @@ function viewdef(name: string): string {
  * clone rejects to the views below).
  */
 function tablePass(careful: boolean): string {
-  const createClone = `EXECUTE format('CREATE TEMPORARY TABLE %I (%s)', tbl->>'table', coalesce(cols, ''));`;
+  const createClone = `EXECUTE format('CREATE TEMPORARY TABLE %I (%s)', clone, coalesce(cols, ''));`;
   const createPolicy = `EXECUTE format('CREATE POLICY %I ON pg_temp.%I AS PERMISSIVE FOR %s TO PUBLIC%s%s',
-              '${TEMPORARY_PREFIX}' || (item->>'i'), tbl->>'table', item->>'command',
+              '${TEMPORARY_PREFIX}' || (item->>'i'), clone, item->>'command',
               CASE WHEN item ? 'using' THEN E' USING (' || (item->>'using') || E'\\n)' ELSE '' END,
               CASE WHEN item ? 'check' THEN E' WITH CHECK (' || (item->>'check') || E'\\n)' ELSE '' END);`;
   return `FOR tbl IN SELECT value FROM jsonb_array_elements(batch) LOOP
@@ -120,6 +120,15 @@ function tablePass(careful: boolean): string {
           FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
           LEFT JOIN pg_collation co ON co.oid = a.attcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
           WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped;
+        -- A table of a shape already cloned in this batch shares that clone (see markShared).
+        clone := CASE WHEN (tbl->>'shared')::boolean THEN shapes->>coalesce(cols, '') ELSE tbl->>'table' END;
+        IF clone IS NULL THEN
+          clone := '${TEMPORARY_PREFIX}shape_' || (SELECT count(*) FROM jsonb_object_keys(shapes));
+          shapes := shapes || jsonb_build_object(coalesce(cols, ''), clone);
+        ELSIF (tbl->>'shared')::boolean THEN
+          shared_clone_exists := true;
+        END IF;
+        IF NOT shared_clone_exists THEN
         ${
           careful
             ? `BEGIN
@@ -130,7 +139,9 @@ function tablePass(careful: boolean): string {
         END;`
             : createClone
         }
-        clones := array_append(clones, format('pg_temp.%I', tbl->>'table')::regclass::oid);
+        clones := array_append(clones, format('pg_temp.%I', clone)::regclass::oid);
+        END IF;
+        shared_clone_exists := false;
         FOR item IN SELECT value FROM jsonb_array_elements(tbl->'items') LOOP
           ${
             careful
@@ -168,6 +179,9 @@ DECLARE
   f jsonb;
   clones oid[];
   redo boolean;
+  clone text;
+  shapes jsonb;
+  shared_clone_exists boolean := false;
   views text[];
   results jsonb[] := '{}';
   errors jsonb := '[]'::jsonb;
@@ -178,6 +192,7 @@ BEGIN
   FOR batch IN SELECT value FROM jsonb_array_elements(current_setting('${PAYLOAD_SETTING}')::jsonb) LOOP
     failed := '[]'::jsonb;
     clones := '{}';
+    shapes := '{}';
     redo := false;
     BEGIN
       -- Texts that may name a table only a clone would make visible: parsed against the real table first, before any clone exists.
@@ -204,6 +219,7 @@ BEGIN
     IF redo THEN
       failed := '[]'::jsonb;
       clones := '{}';
+      shapes := '{}';
       BEGIN
         ${tablePass(true)}
         ${readBack}
@@ -270,6 +286,8 @@ export interface NormalizeOptions {
 interface TableGroup {
   readonly schema: string;
   readonly table: string;
+  /** Set by markShared: its policies can be judged on a clone shared by every table of the same columns. */
+  shared?: boolean;
   readonly items: { i: number; command: PolicyCommand; using?: string; check?: string; au?: string; ac?: string; view?: boolean }[];
 }
 
@@ -289,6 +307,7 @@ export async function normalizeExpressions(
     const names = [...new Set(groups.map((g) => g.table))];
     const visible = new Set(JSON.parse((await db.query(VISIBLE_NAMES, [JSON.stringify(names)])).rows[0].names) as string[]);
     markViewChecks(groups, names.filter((n) => !visible.has(n)));
+    markShared(groups);
     await db.query(`SELECT set_config('lock_timeout', $1, true), set_config('${PAYLOAD_SETTING}', $2, true)`, [
       `${options.lockTimeoutMs ?? 5000}ms`,
       JSON.stringify(batches(groups)),
@@ -406,6 +425,27 @@ function replaceInCode(text: string, from: string, to: string): string | null {
   return out;
 }
 
+/**
+ * The table's name reaches the deparsed text only through a sub-query (outer
+ * references inside it print as `docs.col`) or a reference that names the
+ * table (`docs.col`, a whole-row `docs`). A table none of whose texts contains
+ * a sub-query keyword (SELECT, VALUES, TABLE) or its own name, in any case,
+ * can be judged on a clone shared by every table of the same columns: its
+ * column references print bare and resolve to the same columns of the same
+ * types, and every other name resolves as before. Thousands of changed
+ * tables of a few shapes then cost a few temporary tables, not thousands.
+ * (Over-matching is harmless: the table just gets a clone of its own.)
+ */
+function markShared(groups: TableGroup[]): void {
+  for (const g of groups) {
+    const name = g.table.toLowerCase();
+    g.shared = g.items.every((item) => {
+      const text = `${item.using ?? ''}\n${item.check ?? ''}`.toLowerCase();
+      return !item.view && !text.includes(name) && !/select|values|table|pg_access_normalize/.test(text);
+    });
+  }
+}
+
 /** A text that mentions (in any case) the name of a table not visible on the path might reach a clone by that name. */
 function markViewChecks(groups: readonly TableGroup[], invisible: readonly string[]): void {
   if (invisible.length === 0) return;
@@ -423,9 +463,9 @@ function batches(groups: readonly TableGroup[]): TableGroup[][] {
   const result: { names: Set<string>; tables: TableGroup[] }[] = [];
   let open = 0;
   for (const g of groups) {
-    let target = result.slice(open).find((b) => b.tables.length < TABLES_PER_BATCH && !b.names.has(g.table));
+    let target = result.slice(open).find((b) => b.tables.length < TABLES_PER_BATCH && (g.shared || !b.names.has(g.table)));
     if (!target) result.push((target = { names: new Set(), tables: [] }));
-    target.names.add(g.table);
+    if (!g.shared) target.names.add(g.table);
     target.tables.push(g);
     while (open < result.length && result[open]!.tables.length >= TABLES_PER_BATCH) open++;
   }
