@@ -43,13 +43,17 @@ FROM unnest($1::text[], $2::text[]) AS w(schema, name)
 JOIN pg_namespace n ON n.nspname = w.schema
 JOIN pg_class s ON s.relnamespace = n.oid AND s.relname = w.name AND s.relkind = 'S'`;
 
+// The comment (it holds pg-access's normalization record) comes from a join:
+// obj_description() per row took 300 ms at 40,000 policies, the join 70 ms.
 // polroles = {0} is PUBLIC. Roles come as JSON text (see aclJson): JSON.parse
 // is native, where node-postgres parses text[] character by character.
 const POLICIES_SQL = `SELECT p.oid::int8::text AS oid, p.polrelid::int8::text AS table_oid, p.polname::text AS name, p.polcmd::text AS cmd, p.polpermissive AS permissive,
   array_to_json(ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END FROM unnest(p.polroles) r))::text AS roles,
   pg_get_expr(p.polqual, p.polrelid) AS using_expr, pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr,
-  obj_description(p.oid, 'pg_policy') AS comment
-FROM pg_policy p WHERE p.polrelid = ANY($1::oid[])`;
+  d.description AS comment
+FROM pg_policy p
+LEFT JOIN pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_policy'::regclass AND d.objsubid = 0
+WHERE p.polrelid = ANY($1::oid[])`;
 
 export async function readSchemas(query: CatalogQuery, names: readonly string[], intern: Intern): Promise<Map<string, CatalogSchema>> {
   const rows = await query(SCHEMAS_SQL, [[...names]]);
