@@ -92,6 +92,11 @@ function viewdef(name: string): string {
   return `pg_get_viewdef(to_regclass('pg_temp.${TEMPORARY_PREFIX}${name}'))`;
 }
 
+/** Appends to `errors`: the declared item (by index), PostgreSQL's message and SQLSTATE, and any extra fields. */
+function reportError(item = "item->'i'", message = 'SQLERRM', state = 'SQLSTATE', extra = ''): string {
+  return `errors := errors || jsonb_build_array(jsonb_build_object('i', ${item}, 'message', ${message}, 'state', ${state}${extra}));`;
+}
+
 /**
  * Creates each table's clone and its declared policies. The first pass has no
  * exception block per statement: every one would be a subtransaction with
@@ -110,7 +115,7 @@ function tablePass(careful: boolean): string {
   return `FOR tbl IN SELECT value FROM jsonb_array_elements(batch) LOOP
         rel := to_regclass(format('%I.%I', tbl->>'schema', tbl->>'table'));
         IF rel IS NULL THEN
-          errors := errors || jsonb_build_array(jsonb_build_object('i', tbl->'items'->0->'i', 'message', 'the table no longer exists', 'state', 'PGA03'));
+          ${reportError("tbl->'items'->0->'i'", "'the table no longer exists'", "'PGA03'")}
           CONTINUE;
         END IF;
         SELECT string_agg(format('%I %s%s', a.attname, format_type(a.atttypid, a.atttypmod),
@@ -134,7 +139,7 @@ function tablePass(careful: boolean): string {
             ? `BEGIN
           ${createClone}
         EXCEPTION WHEN OTHERS THEN
-          errors := errors || jsonb_build_array(jsonb_build_object('i', tbl->'items'->0->'i', 'message', SQLERRM, 'state', SQLSTATE, 'clone', true));
+          ${reportError("tbl->'items'->0->'i'", 'SQLERRM', 'SQLSTATE', ", 'clone', true")}
           CONTINUE;
         END;`
             : createClone
@@ -149,7 +154,7 @@ function tablePass(careful: boolean): string {
             ${createPolicy}
           EXCEPTION
             WHEN lock_not_available THEN
-              errors := errors || jsonb_build_array(jsonb_build_object('i', item->'i', 'message', SQLERRM, 'state', SQLSTATE));
+              ${reportError()}
             WHEN OTHERS THEN
               failed := failed || jsonb_build_array(jsonb_build_object('schema', tbl->'schema', 'table', tbl->'table', 'item', item));
           END;`
@@ -204,7 +209,7 @@ BEGIN
             RAISE EXCEPTION USING ERRCODE = '${ROLLBACK_STATE}';
           EXCEPTION
             WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;
-            WHEN OTHERS THEN errors := errors || jsonb_build_array(jsonb_build_object('i', item->'i', 'message', SQLERRM, 'state', SQLSTATE));
+            WHEN OTHERS THEN ${reportError()}
           END;
         END LOOP;
       END LOOP;
@@ -249,7 +254,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '${ROLLBACK_STATE}';
       EXCEPTION
         WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;
-        WHEN OTHERS THEN errors := errors || jsonb_build_array(jsonb_build_object('i', item->'i', 'message', SQLERRM, 'state', SQLSTATE));
+        WHEN OTHERS THEN ${reportError()}
       END;
     END LOOP;
   END LOOP;
