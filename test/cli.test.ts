@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { createRoles } from './support/roles.js';
+import { runNodeProcess } from './support/run-process.js';
 
 const repo = path.resolve(fileURLToPath(import.meta.url), '../..');
 const bin = path.join(repo, 'bin/pg-access.js');
@@ -52,15 +53,7 @@ interface Run {
 function run(cwd: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
   const base: Record<string, string | undefined> = { ...process.env };
   for (const key of ['DATABASE_URL', 'NO_COLOR', 'FORCE_COLOR', 'DEBUG', 'CI']) delete base[key];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...base, PG_ACCESS_FROM_SOURCE: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runNodeProcess(cwd, [bin, ...args], { ...base, PG_ACCESS_FROM_SOURCE: '1', ...env });
 }
 
 let projects = 0;

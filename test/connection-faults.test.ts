@@ -15,7 +15,6 @@
  * child process (a crash there must not take the test runner with it), and
  * as the `pg-access apply` command.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,6 +26,7 @@ import { ADVISORY_LOCK_KEY } from '../src/plan/apply.js';
 import { accessSnapshot, policiesOf, type AccessSnapshot } from './support/catalog.js';
 import { asRole, createTestDatabase, quoteIdent, type TestDatabase } from './support/database.js';
 import { createRoles } from './support/roles.js';
+import { runNodeProcess, type ProcessRun } from './support/run-process.js';
 
 const repo = path.resolve(fileURLToPath(import.meta.url), '../..');
 const bin = path.join(repo, 'bin/pg-access.js');
@@ -372,25 +372,11 @@ describe('the library, through a pg Client whose connection is killed', () => {
 
 // ---------------------------------------------------------------- a project: access.ts, and the CLI's config
 
-interface ProcessRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs node with `args` from `cwd`, with a clean environment (see test/cli.test.ts). */
 function runNode(cwd: string, args: string[], env: Record<string, string> = {}): Promise<ProcessRun> {
   const base: Record<string, string | undefined> = { ...process.env, PG_ACCESS_FROM_SOURCE: '1', CI: '1', ...env };
   for (const key of ['DATABASE_URL', 'NO_COLOR', 'FORCE_COLOR', 'DEBUG']) delete base[key];
-  return new Promise<ProcessRun>((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env: base, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runNodeProcess(cwd, args, base);
 }
 
 /** A folder with access.ts (this file's declaration) and pg-access.config.ts pointing at `db`. */

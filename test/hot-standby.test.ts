@@ -6,7 +6,6 @@
  * expressions (which takes temporary tables) fails with one sentence saying
  * why and what to run instead, through the library and the CLI.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, check, defineAccess, grant, plan, policy, table, type AccessDeclaration } from '../src/index.js';
 import { startEmbeddedPostgres, startStandbyOf, type RunningPostgres } from '../support/pg-server.js';
+import { runNodeProcess } from './support/run-process.js';
 
 const BIN_DIR = process.env.PG_ACCESS_STANDBY_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
 const available = existsSync(path.join(BIN_DIR, 'pg_basebackup')) && existsSync(path.join(BIN_DIR, 'postgres'));
@@ -115,18 +115,9 @@ describe.skipIf(!available)(`check against a hot standby (pg_basebackup from ${B
       const body = (variant: string) =>
         `import { defineAccess, grant, policy, table } from ${rel('src/index.ts')};\nexport default defineAccess({ roles: ['standby_app'], tables: [table('notes', { policies: [policy('own', { for: 'SELECT', to: 'standby_app', using: ${JSON.stringify(variant)} })], grants: [grant('SELECT', { to: 'standby_app' })] })] });\n`;
       writeFileSync(path.join(dir, 'pg-access.config.ts'), `import { defineConfig } from ${rel('src/config.ts')};\nexport default defineConfig({ access: './access.ts', url: ${JSON.stringify(urlOf(standby!, 'standby_app_db'))} });\n`);
-      const run = () =>
-        new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-          const env: NodeJS.ProcessEnv = { ...process.env, PG_ACCESS_FROM_SOURCE: '1' };
-          delete env.DATABASE_URL;
-          const child = spawn(process.execPath, [path.join(repo, 'bin/pg-access.js'), 'check'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-          let stdout = '';
-          let stderr = '';
-          child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-          child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-          child.on('error', reject);
-          child.on('close', (code) => resolve({ code, stdout, stderr }));
-        });
+      const env: NodeJS.ProcessEnv = { ...process.env, PG_ACCESS_FROM_SOURCE: '1' };
+      delete env.DATABASE_URL;
+      const run = () => runNodeProcess(dir, [path.join(repo, 'bin/pg-access.js'), 'check'], env);
       writeFileSync(path.join(dir, 'access.ts'), body(`owner_id = current_setting('app.uid')::int`));
       const inSync = await run();
       expect(inSync.code, inSync.stderr).toBe(0);

@@ -73,15 +73,14 @@ export const TABLES_PER_BATCH = 50;
  * accepts writes: a hot standby or a read-only transaction refuses
  * temporary tables, and the error says so.
  *
- * Known difference from a policy on the real table: a whole-row reference to
- * the policy's own table has the clone's row type, so a function whose
- * parameter is that table's row type does not match it (the check reports
- * that the function does not exist).
+ * A text a clone cannot take (a whole-row value passed to a function of the
+ * table's row type, whose clone has another row type) is judged through
+ * temporary views on the real table instead; see the end of the DO block.
  *
  * Batched: the expressions travel as one JSON parameter through a
- * transaction-local setting (no user text is spliced into this SQL), one DO
- * block handles every table, and each policy has its own exception block so
- * that every rejected expression is reported at once.
+ * transaction-local setting (no user text is spliced into this SQL), and one
+ * DO block handles every table; a batch that fails is redone statement by
+ * statement, so every rejected expression is reported at once.
  */
 /** CREATE TEMPORARY VIEW <name> AS SELECT 1 AS x FROM <table> WHERE (<text>): parses a text against the real table. */
 function viewOf(name: string, text: string): string {
@@ -90,6 +89,21 @@ function viewOf(name: string, text: string): string {
 
 function viewdef(name: string): string {
   return `pg_get_viewdef(to_regclass('pg_temp.${TEMPORARY_PREFIX}${name}'))`;
+}
+
+/**
+ * Runs `body` in a subtransaction that is always rolled back (a private
+ * SQLSTATE raised at its end), so every temporary object it made is gone;
+ * `onError` handles any other failure (default: let it propagate).
+ */
+function rolledBack(body: string, onError?: string): string {
+  return `BEGIN
+        ${body}
+        RAISE EXCEPTION USING ERRCODE = '${ROLLBACK_STATE}';
+      EXCEPTION
+        WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;${onError === undefined ? '' : `
+        WHEN OTHERS THEN ${onError}`}
+      END;`;
 }
 
 /** Appends to `errors`: the declared item (by index), PostgreSQL's message and SQLSTATE, and any extra fields. */
@@ -126,14 +140,14 @@ function tablePass(careful: boolean): string {
           LEFT JOIN pg_collation co ON co.oid = a.attcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
           WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped;
         -- A table of a shape already cloned in this batch shares that clone (see markShared).
-        clone := CASE WHEN (tbl->>'shared')::boolean THEN shapes->>coalesce(cols, '') ELSE tbl->>'table' END;
+        clone := CASE WHEN (tbl->>'shared')::boolean THEN shapes->>coalesce(cols, '') END;
         IF clone IS NULL THEN
-          clone := '${TEMPORARY_PREFIX}shape_' || (SELECT count(*) FROM jsonb_object_keys(shapes));
-          shapes := shapes || jsonb_build_object(coalesce(cols, ''), clone);
-        ELSIF (tbl->>'shared')::boolean THEN
-          shared_clone_exists := true;
-        END IF;
-        IF NOT shared_clone_exists THEN
+          IF (tbl->>'shared')::boolean THEN
+            clone := '${TEMPORARY_PREFIX}shape_' || (SELECT count(*) FROM jsonb_object_keys(shapes));
+            shapes := shapes || jsonb_build_object(coalesce(cols, ''), clone);
+          ELSE
+            clone := tbl->>'table';
+          END IF;
         ${
           careful
             ? `BEGIN
@@ -146,7 +160,6 @@ function tablePass(careful: boolean): string {
         }
         clones := array_append(clones, format('pg_temp.%I', clone)::regclass::oid);
         END IF;
-        shared_clone_exists := false;
         FOR item IN SELECT value FROM jsonb_array_elements(tbl->'items') LOOP
           ${
             careful
@@ -186,7 +199,6 @@ DECLARE
   redo boolean;
   clone text;
   shapes jsonb;
-  shared_clone_exists boolean := false;
   views text[];
   results jsonb[] := '{}';
   errors jsonb := '[]'::jsonb;
@@ -199,38 +211,25 @@ BEGIN
     clones := '{}';
     shapes := '{}';
     redo := false;
-    BEGIN
-      -- Texts that may name a table only a clone would make visible: parsed against the real table first, before any clone exists.
+    -- Texts that may name a table only a clone would make visible: parsed against the real table first, before any clone exists.
       FOR tbl IN SELECT value FROM jsonb_array_elements(batch) LOOP
         FOR item IN SELECT value FROM jsonb_array_elements(tbl->'items') WHERE (value->>'view')::boolean LOOP
-          BEGIN
-            IF item ? 'using' THEN EXECUTE ${viewOf("'u'", "item->>'using'")}; END IF;
-            IF item ? 'check' THEN EXECUTE ${viewOf("'c'", "item->>'check'")}; END IF;
-            RAISE EXCEPTION USING ERRCODE = '${ROLLBACK_STATE}';
-          EXCEPTION
-            WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;
-            WHEN OTHERS THEN ${reportError()}
-          END;
+          ${rolledBack(
+            `IF item ? 'using' THEN EXECUTE ${viewOf("'u'", "item->>'using'")}; END IF;
+            IF item ? 'check' THEN EXECUTE ${viewOf("'c'", "item->>'check'")}; END IF;`,
+            reportError(),
+          )}
         END LOOP;
       END LOOP;
-      ${tablePass(false)}
-      ${readBack}
-      RAISE EXCEPTION USING ERRCODE = '${ROLLBACK_STATE}';
-    EXCEPTION
-      WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;
-      WHEN OTHERS THEN redo := true;
-    END;
+    ${rolledBack(`${tablePass(false)}
+      ${readBack}`, 'redo := true;')}
     -- Something in the batch failed: redo it with a subtransaction per statement, to know which ones.
     IF redo THEN
       failed := '[]'::jsonb;
       clones := '{}';
       shapes := '{}';
-      BEGIN
-        ${tablePass(true)}
-        ${readBack}
-        RAISE EXCEPTION USING ERRCODE = '${ROLLBACK_STATE}';
-      EXCEPTION WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;
-      END;
+      ${rolledBack(`${tablePass(true)}
+        ${readBack}`)}
     END IF;
     -- Rejected on the clone: a whole-row value of the clone's row type, or a schema-qualified reference to the
     -- policy's own table. Judged instead through views on the real table (no clone exists now): the declared
@@ -238,8 +237,8 @@ BEGIN
     FOR f IN SELECT value FROM jsonb_array_elements(failed) LOOP
       tbl := jsonb_build_object('schema', f->'schema', 'table', f->'table');
       item := f->'item';
-      BEGIN
-        views := ARRAY[]::text[];
+      ${rolledBack(
+        `views := ARRAY[]::text[];
         IF item ? 'using' THEN EXECUTE ${viewOf("'du'", "item->>'using'")}; END IF;
         IF item ? 'check' THEN EXECUTE ${viewOf("'dc'", "item->>'check'")}; END IF;
         BEGIN
@@ -250,12 +249,9 @@ BEGIN
         results := array_append(results, jsonb_build_array((item->>'i')::int,
           CASE WHEN NOT item ? 'using' THEN NULL WHEN 'au' = ANY (views) AND ${viewdef('au')} = ${viewdef('du')} THEN item->>'au' ELSE item->>'using' END,
           CASE WHEN NOT item ? 'check' THEN NULL WHEN 'ac' = ANY (views) AND ${viewdef('ac')} = ${viewdef('dc')} THEN item->>'ac' ELSE item->>'check' END,
-          true));
-        RAISE EXCEPTION USING ERRCODE = '${ROLLBACK_STATE}';
-      EXCEPTION
-        WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;
-        WHEN OTHERS THEN ${reportError()}
-      END;
+          true));`,
+        reportError(),
+      )}
     END LOOP;
   END LOOP;
   PERFORM set_config('${RESULTS_SETTING}', array_to_json(results)::text, true);
