@@ -10,6 +10,7 @@ import { apply, database, defaultPrivileges, defineAccess, grant, plan, policy, 
 import { accessSnapshot, policiesOf, rolesSnapshot, runStatements } from './support/catalog.js';
 import { asRole, createTestDatabase, uniqueName, type TestDatabase } from './support/database.js';
 import { dropRoles } from './support/roles.js';
+import { parseAclItem } from '../src/introspect/acl-json.js';
 
 let db: TestDatabase;
 const suffix = uniqueName('x').slice(2);
@@ -151,5 +152,70 @@ describe('hostile names in roles, memberships, columns, routines, the database a
       await expect(plan(pool, defineAccess({ roles: [], tables: [], routines: [routine(attempt)] })), attempt).rejects.toMatchObject({ code: 'DECLARATION_DOES_NOT_MATCH_DATABASE' });
     }
     expect((await pool.query(`SELECT count(*)::int AS n FROM ${qualified}`)).rows[0].n).toBe(0);
+  });
+});
+
+describe('access privileges as the server writes them (aclitem text) are read back exactly', () => {
+  let db: TestDatabase;
+  const tag = uniqueName('a').slice(2);
+  // Every character aclitem text treats specially: quotes, '=', '/', '*', ',', braces, spaces, a leading digit, unicode.
+  const names = [`q"u""o=t/e*${tag}`, `{a,b} c ${tag}`, `1${tag}`, `ü_${tag}`, `plain_${tag}`];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await db.admin.query(names.map((n) => `CREATE ROLE ${quoteIdent(n)};`).join('\n'));
+    await db.query(`CREATE TABLE acl_probe (id int, note text); CREATE FUNCTION acl_probe_fn() RETURNS int LANGUAGE sql AS 'SELECT 1'`);
+    const all = names.map(quoteIdent).join(', ');
+    await db.query(`GRANT SELECT, INSERT, TRUNCATE ON acl_probe TO ${all} WITH GRANT OPTION;
+      GRANT UPDATE (note), REFERENCES (id) ON acl_probe TO ${all};
+      GRANT ALL ON acl_probe TO ${quoteIdent(names[4]!)};
+      GRANT SELECT ON acl_probe TO PUBLIC;
+      GRANT EXECUTE ON FUNCTION acl_probe_fn() TO ${all} WITH GRANT OPTION;
+      GRANT USAGE, CREATE ON SCHEMA public TO ${all}`);
+    // Granted by someone other than the owner: the grantor is written after '/'.
+    await db.query(`SET ROLE ${quoteIdent(names[0]!)}; GRANT SELECT ON acl_probe TO ${quoteIdent(names[1]!)}; RESET ROLE`);
+  });
+  afterAll(async () => {
+    await db?.close();
+    await dropRoles(...names);
+  });
+
+  it('parses every entry as aclexplode() names it, grantee, privilege and grant option', async () => {
+    const { rows } = await db.query(`
+      SELECT acl::text[] AS items, owner, (SELECT json_agg(json_build_array(
+          CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee)::text END, x.privilege_type, x.is_grantable)) FROM aclexplode(acl) x) AS exploded
+      FROM (SELECT relacl, pg_get_userbyid(relowner)::text FROM pg_class WHERE relname = 'acl_probe'
+            UNION ALL SELECT attacl, pg_get_userbyid((SELECT relowner FROM pg_class WHERE oid = attrelid))::text FROM pg_attribute WHERE attrelid = 'acl_probe'::regclass AND attacl IS NOT NULL
+            UNION ALL SELECT proacl, pg_get_userbyid(proowner)::text FROM pg_proc WHERE proname = 'acl_probe_fn'
+            UNION ALL SELECT nspacl, pg_get_userbyid(nspowner)::text FROM pg_namespace WHERE nspname = 'public'
+            UNION ALL SELECT datacl, pg_get_userbyid(datdba)::text FROM pg_database WHERE datname = current_database()) AS objects(acl, owner)
+      WHERE acl IS NOT NULL`);
+    expect(rows.length).toBeGreaterThanOrEqual(5);
+    for (const row of rows) {
+      const parsed = (row.items as string[]).flatMap((item) => {
+        const { grantee, privileges } = parseAclItem(item);
+        return privileges.map(([privilege, grantable]) => [grantee, privilege, grantable]);
+      });
+      expect(parsed, (row.items as string[]).join(' ')).toEqual(row.exploded);
+      // Every hostile name was read back as itself.
+      for (const name of names) if ((row.items as string[]).length > 3) expect(parsed.some(([grantee]) => grantee === name), name).toBe(true);
+    }
+  });
+
+  it('a plan reads them back: the declared grants, named with those characters, are in sync', async () => {
+    const access = defineAccess({
+      roles: names,
+      tables: [table('acl_probe', { grants: [grant(['SELECT', 'INSERT', 'TRUNCATE'], { to: names, withGrantOption: true }), grant('ALL', { to: names[4]! })] })],
+    });
+    const p = await plan(db.pool, access);
+    // Only the undeclared column grants differ, each named exactly; PUBLIC's SELECT is reported, as PUBLIC.
+    const expected = names.flatMap((n) => [`revoke REFERENCES on column public.acl_probe.id from ${n}`, `revoke UPDATE on column public.acl_probe.note from ${n}`]);
+    expect(p.operations.map((o) => o.description).sort()).toEqual(expected.sort());
+    expect(p.diagnostics.map((d) => d.message)).toEqual([expect.stringMatching(/^PUBLIC holds SELECT on table public\.acl_probe/)]);
+    await apply(db.pool, access);
+    expect((await plan(db.pool, access)).operations).toEqual([]);
+    const { rows } = await db.query(`SELECT r.rolname::text AS name, has_table_privilege(r.oid, 'acl_probe', 'TRUNCATE WITH GRANT OPTION') AS truncate,
+      has_column_privilege(r.oid, 'acl_probe', 'note', 'UPDATE') AS update_note FROM pg_roles r WHERE r.rolname = ANY($1)`, [names]);
+    expect(rows.filter((r) => r.truncate && (r.name === names[4]) === r.update_note).map((r) => r.name).sort()).toEqual([...names].sort());
   });
 });

@@ -452,3 +452,82 @@ describe('records are written after the access changes commit, in batches', () =
     expect(again.plan.stats.normalizedPolicies).toBe(0);
   });
 });
+
+describe('a large declaration reads its policies on two connections at once', () => {
+  // 1,000 tables: where plan starts splitting the policy query (introspect/read-catalog).
+  const count = 1000;
+  const names = Array.from({ length: count }, (_, i) => `split.t${String(i).padStart(4, '0')}`);
+  let access: () => AccessDeclaration;
+
+  beforeAll(async () => {
+    await db.query(`CREATE SCHEMA split; DO $$ BEGIN FOR i IN 0..${count - 1} LOOP
+      EXECUTE format('CREATE TABLE split.%I (id int, owner_id int)', 't' || lpad(i::text, 4, '0')); END LOOP; END $$`);
+    access = () =>
+      defineAccess({
+        roles: [r.ro_app],
+        tables: names.map((name, i) =>
+          table(name, { policies: [policy('own', { for: 'SELECT', to: r.ro_app, using: i % 2 ? `owner_id = ${i}` : `owner_id = current_setting('app.uid')::int` })] }),
+        ),
+      });
+    await apply(db.pool, access());
+  });
+
+  /** A second connection of the test's own that counts what it ran. */
+  function countingConnection(): { open: () => Promise<{ query: pg.Client['query']; release(): Promise<void> }>; opened: () => number; policyQueries: () => number } {
+    let opened = 0;
+    let policyQueries = 0;
+    return {
+      opened: () => opened,
+      policyQueries: () => policyQueries,
+      open: async () => {
+        const client = new pg.Client({ connectionString: db.url });
+        await client.connect();
+        opened++;
+        return {
+          query: ((sql: string, params?: unknown[]) => {
+            if (/FROM pg_policy p/.test(sql)) policyQueries++;
+            return client.query(sql, params);
+          }) as pg.Client['query'],
+          release: () => client.end(),
+        };
+      },
+    };
+  }
+
+  it('reads the same policies through both as through one, and splits only from 1,000 tables', async () => {
+    const single = new pg.Client({ connectionString: db.url });
+    await single.connect();
+    try {
+      const extra = countingConnection();
+      const alone = await plan(single, access());
+      const split = await plan(single, access(), { extraConnection: extra.open });
+      expect([extra.opened(), extra.policyQueries()]).toEqual([1, 1]);
+      expect(alone.isEmpty).toBe(true);
+      expect(split.isEmpty).toBe(true);
+      expect(split.stats.policies).toBe(count);
+      // A change on a table in either half is found.
+      for (const changed of [names[3]!, names[count - 3]!]) {
+        await db.query(`ALTER POLICY own ON ${changed} USING (true)`);
+        expect((await plan(single, access(), { extraConnection: extra.open })).operations.map((o) => o.description), changed).toEqual([
+          `alter policy "own" on ${changed}`,
+        ]);
+        await apply(db.pool, access());
+      }
+      // Below the threshold, no second connection is opened.
+      const small = countingConnection();
+      await plan(single, defineAccess({ roles: [r.ro_app], tables: names.slice(0, count - 1).map((n) => table(n)) }), { extraConnection: small.open });
+      expect(small.opened()).toBe(0);
+    } finally {
+      await single.end();
+    }
+  });
+
+  it('a second connection that cannot be opened is no error: the session reads everything', async () => {
+    const refused = () => Promise.reject(Object.assign(new Error('sorry, too many clients already'), { code: '53300' }));
+    const p = await plan(db.pool, access(), { extraConnection: refused });
+    expect(p.isEmpty).toBe(true);
+    expect(p.stats.policies).toBe(count);
+    // With a pool, the pool gives the second connection.
+    expect((await plan(db.pool, access())).isEmpty).toBe(true);
+  });
+});

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { DbCredentials, PgAccessConfig } from '../config.js';
-import { connectUrl } from '../index.js';
+import { connectUrl, type ExtraConnection } from '../index.js';
 import { isPgAccessError, userError } from './exit-codes.js';
 
 export interface ConnectionTarget {
@@ -33,6 +33,17 @@ export function credentialsToUrl(c: DbCredentials): string {
   if (c.ssl !== undefined) params.set('sslmode', c.ssl === true ? 'verify-full' : c.ssl === false ? 'disable' : c.ssl);
   const query = params.size ? `?${params.toString()}` : '';
   return `postgres://${auth}${hostPart}/${encodeURIComponent(c.database)}${query}`;
+}
+
+/**
+ * A second connection to the same target, for the catalog read's parallel
+ * half (PlanOptions.extraConnection); closed on release. A server-side
+ * disconnect is reported by the failing query, never as an uncaught event.
+ */
+export async function openExtraConnection(target: ConnectionTarget): Promise<ExtraConnection> {
+  const client = await connectUrl(target.url);
+  client.on('error', () => undefined);
+  return { query: (sql, params) => client.query(sql, params), release: () => client.end().catch(() => undefined) };
 }
 
 /** Connects, runs `fn`, always disconnects. Connection errors say where the URL came from. */

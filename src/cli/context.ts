@@ -1,6 +1,6 @@
-import type { AccessDeclaration } from '../index.js';
+import type { AccessDeclaration, ExtraConnection } from '../index.js';
 import { findConfigFile, loadAccess, loadConfig, type LoadedConfig } from './config.js';
-import { resolveConnection, type ConnectionTarget } from './connection.js';
+import { openExtraConnection, resolveConnection, type ConnectionTarget } from './connection.js';
 import type { Terminal } from './terminal.js';
 
 /** What a command runs in: the process's folder, environment and output streams (replaceable in tests). */
@@ -26,7 +26,7 @@ export interface Project {
   readonly access: AccessDeclaration;
   readonly connection: ConnectionTarget;
   /** The options every command passes to plan/apply/check: --lock-timeout (else the config's lockTimeoutMs) and --allow-drop-roles. */
-  readonly planOptions: { readonly lockTimeoutMs?: number; readonly allowDropRoles: boolean };
+  readonly planOptions: { readonly lockTimeoutMs?: number; readonly allowDropRoles: boolean; readonly extraConnection: () => Promise<ExtraConnection> };
 }
 
 /** Config, then the access module (declaration errors show before any connection is tried), then where to connect. */
@@ -35,5 +35,15 @@ export async function openProject(ctx: CliContext, options: ProjectOptions): Pro
   const access = await loadAccess(config);
   const connection = resolveConnection(options.url, config.config, ctx.env);
   const lockTimeoutMs = options.lockTimeout ?? config.config.lockTimeoutMs;
-  return { config, access, connection, planOptions: { ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }), allowDropRoles: options.allowDropRoles === true } };
+  return {
+    config,
+    access,
+    connection,
+    planOptions: {
+      ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
+      allowDropRoles: options.allowDropRoles === true,
+      // The catalog read of a large declaration reads its policies on two connections at once.
+      extraConnection: () => openExtraConnection(connection),
+    },
+  };
 }

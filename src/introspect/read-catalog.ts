@@ -1,4 +1,4 @@
-import type { Queryable } from '../driver/queryable.js';
+import type { ExtraConnection, Queryable } from '../driver/queryable.js';
 import type { DefaultObjectType } from '../model/grant.js';
 import type { QualifiedName } from '../model/qualified-name.js';
 import type { CatalogQuery } from './catalog-query.js';
@@ -40,13 +40,44 @@ export interface CatalogRequest {
  * further kind the declaration uses. Each kind's queries live in its own
  * module (read-roles, read-relations, read-objects).
  */
-export async function readCatalog(db: Queryable, request: CatalogRequest): Promise<CatalogSnapshot> {
-  // Sequential on purpose: a single connection runs one query at a time.
+export async function readCatalog(db: Queryable, request: CatalogRequest, extraConnection?: () => Promise<ExtraConnection>): Promise<CatalogSnapshot> {
+  // Opened now, while the first queries run, and only when it can pay for itself.
+  const extra = extraConnection && request.tables.length >= SPLIT_POLICIES_FROM ? openQuietly(extraConnection) : Promise.resolve(null);
+  try {
+    return await readAll(db, request, extra);
+  } finally {
+    (await extra)?.release();
+  }
+}
+
+/**
+ * From this many tables, the policies are read in two halves at once, on
+ * the session and on a second connection. The policy query is most of what
+ * the server does for a plan (pg_get_expr opens every table, and a new
+ * connection builds each table's cache entry): 1.45 s at 10,000 tables on
+ * one connection, 0.85 s in two halves side by side.
+ */
+const SPLIT_POLICIES_FROM = 1000;
+
+/** A second connection that cannot be had (a connection limit, say) is no error: the session reads everything. */
+async function openQuietly(open: () => Promise<ExtraConnection>): Promise<ExtraConnection | null> {
+  try {
+    return await open();
+  } catch {
+    return null;
+  }
+}
+
+async function readAll(db: Queryable, request: CatalogRequest, extraConnection: Promise<ExtraConnection | null>): Promise<CatalogSnapshot> {
+  // Sequential on purpose: a connection runs one query at a time.
   let roundTrips = 0;
-  const query: CatalogQuery = async (sql, params) => {
-    roundTrips++;
-    return (await db.query(sql, params)).rows;
-  };
+  const on =
+    (connection: Queryable): CatalogQuery =>
+    async (sql, params) => {
+      roundTrips++;
+      return (await connection.query(sql, params)).rows;
+    };
+  const query = on(db);
   const intern = catalogPool();
   const server = (await query(SERVER_SQL))[0]!;
   const roles = await readRoles(query, request.roles, server.database);
@@ -57,7 +88,9 @@ export async function readCatalog(db: Queryable, request: CatalogRequest): Promi
   // even when the grantee held it before).
   const schemas = await readSchemas(query, [...new Set([...request.schemas, ...[...routines.values()].map((r) => r.schema)])], intern);
   const { tables, byOid } = await readTables(query, request.tables, intern);
-  const { policies, policyOids } = await readPolicies(query, byOid, intern);
+  const roleNames = new Map([...roles.values()].map((r) => [String(r.oid), r.name]));
+  const extra = await extraConnection;
+  const { policies, policyOids } = await readPolicies(extra ? [query, on(extra)] : [query], byOid, roleNames, intern);
 
   const droppable = request.dropCreatedRoles ? [...roles.values()].filter((r) => r.createdByPgAccess && !request.roles.includes(r.name)).map((r) => r.name) : [];
   const members = [...new Set([...request.membershipMembers, ...droppable])];

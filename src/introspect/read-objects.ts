@@ -1,6 +1,6 @@
 import { PgAccessError } from '../errors.js';
 import type { DefaultObjectType } from '../model/grant.js';
-import { aclJson, mergeAcl } from './acl-json.js';
+import { aclItems, mergeAcl } from './acl-json.js';
 import type { CatalogQuery } from './catalog-query.js';
 import type { CatalogDatabase, CatalogDefaultAcl, CatalogRoutine } from './catalog-snapshot.js';
 
@@ -17,20 +17,20 @@ const DEFAULT_ACL_TYPE: Record<DefaultObjectType, { stored: string; builtin: str
 // (search_path, type names, aliases) and returns NULL when nothing matches.
 const ROUTINES_SQL = `SELECT w.signature, p.oid::int8::text AS oid, n.nspname::text AS schema, p.proname::text AS name,
   pg_get_function_identity_arguments(p.oid) AS args, p.prokind::text AS prokind, pg_get_userbyid(p.proowner)::text AS owner,
-  ${aclJson("COALESCE(p.proacl, acldefault('f', p.proowner))", 'p.proowner')} AS acl
+  ${aclItems("COALESCE(p.proacl, acldefault('f', p.proowner))")} AS acl
 FROM unnest($1::text[]) AS w(signature)
 JOIN pg_proc p ON p.oid = to_regprocedure(w.signature)
 JOIN pg_namespace n ON n.oid = p.pronamespace`;
 
 const DATABASE_SQL = `SELECT d.oid::int8::text AS oid, d.datname::text AS name, pg_get_userbyid(d.datdba)::text AS owner,
-  ${aclJson("COALESCE(d.datacl, acldefault('d', d.datdba))", 'd.datdba')} AS acl
+  ${aclItems("COALESCE(d.datacl, acldefault('d', d.datdba))")} AS acl
 FROM pg_database d WHERE d.datname = current_database()`;
 
 // A global entry without a row means PostgreSQL's built-in defaults
 // (acldefault: PUBLIC may EXECUTE functions and USE types); a per-schema
 // entry without a row means nothing is added.
 const DEFAULT_ACLS_SQL = `SELECT w.owner, w.schema, w.objects, d.oid::int8::text AS oid,
-  ${aclJson("COALESCE(d.defaclacl, CASE WHEN w.schema IS NULL THEN acldefault(w.builtin::\"char\", r.oid) END)", 'r.oid')} AS acl
+  ${aclItems("COALESCE(d.defaclacl, CASE WHEN w.schema IS NULL THEN acldefault(w.builtin::\"char\", r.oid) END)")} AS acl
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS w(owner, schema, objects, stored, builtin)
 JOIN pg_roles r ON r.rolname = w.owner
 LEFT JOIN pg_namespace n ON n.nspname = w.schema
@@ -43,7 +43,7 @@ export async function readRoutines(query: CatalogQuery, signatures: readonly str
   return new Map(
     rows.map((r) => [
       r.signature as string,
-      { oid: Number(r.oid), schema: r.schema, name: r.name, args: r.args, routine: r.prokind === 'p' ? 'PROCEDURE' : 'FUNCTION', owner: r.owner, acl: mergeAcl(r.acl) },
+      { oid: Number(r.oid), schema: r.schema, name: r.name, args: r.args, routine: r.prokind === 'p' ? 'PROCEDURE' : 'FUNCTION', owner: r.owner, acl: mergeAcl(r.acl, r.owner) },
     ]),
   );
 }
@@ -51,7 +51,7 @@ export async function readRoutines(query: CatalogQuery, signatures: readonly str
 /** The database pg-access is connected to. */
 export async function readDatabase(query: CatalogQuery): Promise<CatalogDatabase | null> {
   const [row] = await query(DATABASE_SQL);
-  return row ? { oid: Number(row.oid), name: row.name, owner: row.owner, acl: mergeAcl(row.acl) } : null;
+  return row ? { oid: Number(row.oid), name: row.name, owner: row.owner, acl: mergeAcl(row.acl, row.owner) } : null;
 }
 
 export interface DefaultAclKey {
@@ -73,7 +73,7 @@ export async function readDefaultAcls(query: CatalogQuery, wanted: readonly Defa
     wanted.map((d) => DEFAULT_ACL_TYPE[d.objects].stored),
     wanted.map((d) => DEFAULT_ACL_TYPE[d.objects].builtin),
   ]);
-  const acls: CatalogDefaultAcl[] = rows.map((r) => ({ oid: r.oid === null ? null : Number(r.oid), owner: r.owner, schema: r.schema, objects: r.objects, acl: mergeAcl(r.acl) }));
+  const acls: CatalogDefaultAcl[] = rows.map((r) => ({ oid: r.oid === null ? null : Number(r.oid), owner: r.owner, schema: r.schema, objects: r.objects, acl: mergeAcl(r.acl, r.owner) }));
   for (const d of wanted) {
     if (d.schema !== null || existingRoles.has(d.owner) || acls.some((a) => a.owner === d.owner && a.schema === null && a.objects === d.objects)) continue;
     const builtin = d.objects === 'functions' ? 'EXECUTE' : d.objects === 'types' ? 'USAGE' : null;

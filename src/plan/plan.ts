@@ -3,7 +3,7 @@ import type { AccessDeclaration } from '../declare/declarations.js';
 import { resolveDesired } from '../declare/resolve-desired.js';
 import { diffAccess } from '../diff/diff-access.js';
 import { reportUnmanaged } from '../diff/report-unmanaged.js';
-import { withSession, type Queryable } from '../driver/queryable.js';
+import { borrowConnection, isPoolLike, withSession, type ExtraConnection, type Queryable } from '../driver/queryable.js';
 import { catalogToState } from '../introspect/catalog-to-state.js';
 import type { ServerFacts } from '../introspect/catalog-snapshot.js';
 import { readCatalog, type CatalogRequest } from '../introspect/read-catalog.js';
@@ -72,12 +72,22 @@ export interface PlanOptions {
   readonly verify?: boolean;
   /** @internal See Plan.normalizationHashes. */
   readonly trustedNormalizations?: ReadonlySet<string>;
+  /**
+   * Opens one more connection to the same database (released after the
+   * catalog read), so that the largest catalog query, the policies, is read
+   * in two halves at once on plans of 1,000 tables or more. With a pool as
+   * `db` the pool gives it; with a single client, only if this is set (the
+   * CLI sets it). If it cannot be opened, everything is read on one
+   * connection. Never used inside a transaction (`inTransaction`).
+   */
+  readonly extraConnection?: () => Promise<ExtraConnection>;
 }
 
 /** Reads the database, compares it with the declaration and returns the operations that would make them equal. Changes nothing. */
 export async function plan(db: Queryable, declaration: AccessDeclaration, options: PlanOptions = {}): Promise<Plan> {
   // Normalization opens a transaction: with a pool, every query must go to the same connection.
-  return withSession(db, (session) => planOnSession(session, declaration, options));
+  const extraConnection = options.inTransaction ? undefined : (options.extraConnection ?? (isPoolLike(db) ? () => borrowConnection(db) : undefined));
+  return withSession(db, (session) => planOnSession(session, declaration, { ...options, extraConnection }));
 }
 
 async function planOnSession(db: Queryable, declaration: AccessDeclaration, options: PlanOptions): Promise<Plan> {
@@ -157,7 +167,7 @@ async function resolveAgainstCatalog(db: Queryable, declaration: AccessDeclarati
   const t0 = performance.now();
   const collected = await collectDeclaration(declaration);
   const t1 = performance.now();
-  const catalog = await readCatalog(db, catalogRequest(collected, options));
+  const catalog = await readCatalog(db, catalogRequest(collected, options), options.extraConnection);
   const resolved = resolveDesired(collected, catalog, { allowDropRoles: options.allowDropRoles });
   const facts = {
     passwordRoles: collected.roleDeclarations.filter((r) => r.managed && r.passwordEnv !== undefined).map((r) => ({ role: r.name, env: r.passwordEnv! })),

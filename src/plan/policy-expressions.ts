@@ -4,7 +4,7 @@ import type { ServerFacts } from '../introspect/catalog-snapshot.js';
 import { normalizeExpressions, type ExpressionsToNormalize } from '../introspect/normalize-expressions.js';
 import type { Policy } from '../model/policy.js';
 import { setPolicyComment, type SetPolicyCommentOp } from '../ops/policy-comment.op.js';
-import { recordHash, recordOf, userPartOf, withRecord, type RecordContext } from '../model/policy-record.js';
+import { recordHasher, recordOf, userPartOf, withRecord, type RecordTexts } from '../model/policy-record.js';
 
 export interface JudgeOptions {
   readonly inTransaction: boolean;
@@ -51,7 +51,7 @@ export async function judgeExpressions(
   server: ServerFacts,
   options: JudgeOptions,
 ): Promise<JudgedPolicies> {
-  const context: RecordContext = { major: Math.floor(server.versionNum / 10000), searchPath: server.searchPath };
+  const recordHash = recordHasher({ major: Math.floor(server.versionNum / 10000), searchPath: server.searchPath });
   const existing = new Map<string, Map<string, Map<string, Policy>>>();
   for (const p of actual) {
     let tables = existing.get(p.schema);
@@ -65,7 +65,7 @@ export async function judgeExpressions(
   const toNormalize: ExpressionsToNormalize[] = [];
   desired.forEach((want, i) => {
     const have = existing.get(want.schema)?.get(want.table)?.get(want.name);
-    if (have && !options.verify && settledByCatalog(want, have, context, options.trusted)) {
+    if (have && !options.verify && settledByCatalog(want, have, recordHash, options.trusted)) {
       result[i] = { ...want, using: have.using, withCheck: have.withCheck, ...commentField(have.comment) };
       return;
     }
@@ -89,7 +89,7 @@ export async function judgeExpressions(
     // Texts already in stored form settle themselves (rule 1), and texts judged through views are not a stored form: neither needs a record.
     const needsRecord = !n.asWritten && (n.using !== want.using || n.withCheck !== want.withCheck);
     const hash = needsRecord
-      ? recordHash(context, { command: want.command, declaredUsing: want.using, declaredWithCheck: want.withCheck, storedUsing: n.using, storedWithCheck: n.withCheck })
+      ? recordHash({ command: want.command, declaredUsing: want.using, declaredWithCheck: want.withCheck, storedUsing: n.using, storedWithCheck: n.withCheck })
       : null;
     if (hash !== null) hashes.add(hash);
     result[i] = { ...want, using: n.using, withCheck: n.withCheck, ...commentField(have?.comment) };
@@ -99,11 +99,11 @@ export async function judgeExpressions(
   return { policies: result, records, hashes, normalized: toNormalize.length, roundTrips: toNormalize.length ? 6 : 0 };
 }
 
-function settledByCatalog(want: Policy, have: Policy, context: RecordContext, trusted: ReadonlySet<string> | undefined): boolean {
+function settledByCatalog(want: Policy, have: Policy, recordHash: (texts: RecordTexts) => string, trusted: ReadonlySet<string> | undefined): boolean {
   if (want.using === have.using && want.withCheck === have.withCheck) return true;
   const record = recordOf(have.comment);
   if (record === null && !trusted?.size) return false;
-  const hash = recordHash(context, { command: want.command, declaredUsing: want.using, declaredWithCheck: want.withCheck, storedUsing: have.using, storedWithCheck: have.withCheck });
+  const hash = recordHash({ command: want.command, declaredUsing: want.using, declaredWithCheck: want.withCheck, storedUsing: have.using, storedWithCheck: have.withCheck });
   return hash === record || trusted?.has(hash) === true;
 }
 
