@@ -20,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { pgDumpEnv, type PgDump } from './choose-server.js';
 import { runNodeTool, runTool } from './run-tool.js';
-import { tableName, tableSchema } from './bench-fixture.js';
+import { BENCH_ROLES, tableName, tableSchema } from './bench-fixture.js';
+import { writeLiteralAccess } from './literal-declaration.js';
 
 const repo = path.resolve(fileURLToPath(import.meta.url), '../..');
 
@@ -38,6 +39,15 @@ export interface CliCheckFigures {
   readonly inSync: readonly CheckCost[];
   readonly changed: readonly CheckCost[];
   readonly pgDumpMs: readonly number[];
+  /**
+   * pg_dump -s --no-comments: the same dump without the policies' comments,
+   * which hold pg-access's normalization records (one per policy after an
+   * apply, 40,000 at 10,000 tables) and make the plain dump slower. The fair
+   * reference for pg-access's own speed.
+   */
+  readonly pgDumpNoCommentsMs: readonly number[];
+  /** check with the declaration written out table by table (bench/literal-declaration.ts): loading an 11 MB module, cold and warm. */
+  readonly literal?: { readonly bytes: number; readonly cold: CheckCost; readonly warm: CheckCost };
   /** Longest wait of a new reader of a declared table while check ran with a long reader open on it (ms). */
   readonly readerMaxWaitMs: { readonly inSync: number; readonly changed: number };
 }
@@ -118,11 +128,12 @@ async function untilCliBackendsGone(client: pg.Client): Promise<void> {
   }
 }
 
-async function runCheck(dir: string, n: number, changed: boolean, admin: pg.Client): Promise<CheckCost> {
+async function runCheck(dir: string, n: number, changed: boolean, admin: pg.Client, extraEnv: NodeJS.ProcessEnv = {}): Promise<CheckCost> {
   const before = await serverCounters(admin);
-  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_N: String(n), BENCH_CHANGED: changed ? '1' : '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_N: String(n), BENCH_CHANGED: changed ? '1' : '0', ...extraEnv };
   delete env.PG_ACCESS_FROM_SOURCE; // the built CLI, as installed
-  const run = await runNodeTool(path.join(repo, 'bin/pg-access.js'), ['check'], { timeoutMs: 600_000, cwd: dir, env, stdoutFile: path.join(dir, 'check.out') });
+  const config = env.PG_ACCESS_BENCH_CONFIG ? ['--config', env.PG_ACCESS_BENCH_CONFIG] : [];
+  const run = await runNodeTool(path.join(repo, 'bin/pg-access.js'), ['check', ...config], { timeoutMs: 600_000, cwd: dir, env, stdoutFile: path.join(dir, 'check.out') });
   await untilCliBackendsGone(admin);
   const after = await serverCounters(admin);
   const { rows } = await admin.query('SELECT pg_wal_lsn_diff($1, $2)::int8::text AS bytes', [after.lsn, before.lsn]);
@@ -134,6 +145,24 @@ async function runCheck(dir: string, n: number, changed: boolean, admin: pg.Clie
     xids: Number(after.xmax - before.xmax),
     deadCatalogTuples: Number(after.dead - before.dead),
   };
+}
+
+/**
+ * check with the declaration written out (literal.config.ts, literal.ts) in
+ * the same project: once with an empty transpile cache, as in CI, then warm.
+ */
+async function measureLiteral(dir: string, url: string, n: number, admin: pg.Client): Promise<CliCheckFigures['literal']> {
+  const bytes = await writeLiteralAccess(url, path.join(dir, 'literal.ts'), BENCH_ROLES);
+  writeFileSync(path.join(dir, 'literal.config.ts'), `import { defineConfig } from 'pg-access';\n\nexport default defineConfig({ access: './literal.ts', url: ${JSON.stringify(url)} });\n`);
+  const cache = mkdtempSync(path.join(os.tmpdir(), 'pg-access-bench-cache-'));
+  try {
+    const env = { PG_ACCESS_BENCH_CONFIG: 'literal.config.ts', TMPDIR: cache, JITI_FS_CACHE: path.join(cache, 'jiti') };
+    const cold = await runCheck(dir, n, false, admin, env);
+    const warm = await runCheck(dir, n, false, admin, env);
+    return { bytes, cold, warm };
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
 }
 
 /** Runs one check while a long reader holds the first declared table; returns the longest wait of a reader polling it. */
@@ -178,11 +207,14 @@ export async function measureCliCheck(pgDump: PgDump | undefined, url: string, n
     const inSync: CheckCost[] = [];
     const changed: CheckCost[] = [];
     const pgDumpMs: number[] = [];
+    const pgDumpNoCommentsMs: number[] = [];
+    const dump = async (extra: string[]) =>
+      (await runTool(pgDump!.path, ['--schema-only', ...extra, '--no-password', '--file', dumpFile, '--dbname', url], { timeoutMs: 600_000, env: pgDumpEnv(pgDump!.path) })).ms;
     for (let i = 0; i < runs; i++) {
       inSync.push(await runCheck(dir, n, false, admin));
       if (pgDump) {
-        const dump = await runTool(pgDump.path, ['--schema-only', '--no-password', '--file', dumpFile, '--dbname', url], { timeoutMs: 600_000, env: pgDumpEnv(pgDump.path) });
-        pgDumpMs.push(dump.ms);
+        pgDumpMs.push(await dump([]));
+        pgDumpNoCommentsMs.push(await dump(['--no-comments']));
       }
     }
     // After the in-sync runs: a changed check leaves dead temporary catalog rows, and the next reader of those
@@ -192,7 +224,8 @@ export async function measureCliCheck(pgDump: PgDump | undefined, url: string, n
       inSync: await readerWaitDuring(url, () => runCheck(dir, n, false, admin)),
       changed: await readerWaitDuring(url, () => runCheck(dir, n, true, admin)),
     };
-    return { n, inSync, changed, pgDumpMs, readerMaxWaitMs };
+    const literal = n >= 10_000 ? await measureLiteral(dir, url, n, admin) : undefined;
+    return { n, inSync, changed, pgDumpMs, pgDumpNoCommentsMs, readerMaxWaitMs, ...(literal ? { literal } : {}) };
   } finally {
     await admin.end();
     rmSync(dir, { recursive: true, force: true });

@@ -20,6 +20,35 @@ export type * from './collected-access.js';
  * them in one pass; nothing has touched a database at that point.
  */
 export async function collectDeclaration(declaration: AccessDeclaration): Promise<CollectedAccess> {
+  return (await collectStructure(declaration)).withPolicies();
+}
+
+/**
+ * A declaration collected in two stages. The structure (tables, grants,
+ * roles, every other object) is all a catalog read needs to know what to
+ * read; the tables' policies, most of the collecting work on a large
+ * declaration, are collected by `withPolicies()`, which yields to the event
+ * loop between tables, so a plan collects them while its catalog queries run.
+ */
+export interface StagedDeclaration {
+  /** The declaration without its tables' policies (every `policies` is empty). */
+  readonly structure: CollectedAccess;
+  /** The structure has problems: withPolicies() will throw them (with any the policies add), and nothing should be read first. */
+  readonly invalid: boolean;
+  /** Collects the policies and checks them; throws every problem at once as collectDeclaration does. */
+  withPolicies(): Promise<CollectedAccess>;
+}
+
+/** Where a table's policies come from: each declaration of the table, in order (a table may be declared twice). */
+interface PolicySource {
+  readonly declarations: readonly PolicyDeclaration[];
+  readonly columns: unknown;
+}
+
+/** Tables whose policies are collected between two turns of the event loop. */
+const TABLES_PER_TURN = 250;
+
+export async function collectStructure(declaration: AccessDeclaration): Promise<StagedDeclaration> {
   const errors: string[] = [];
   const diagnostics: Diagnostic[] = [];
   const roleDeclarations = collectRoles(declaration.roles, errors);
@@ -27,11 +56,13 @@ export async function collectDeclaration(declaration: AccessDeclaration): Promis
   const drizzle = await loadDrizzleIfUsed(declaration);
 
   const tables: CollectedTable[] = [];
+  const sources: PolicySource[][] = [];
   const seenTables = new Map<string, number>();
   const pool = textPool();
   for (const declared of declaration.tables) {
-    const t = await collectTable(declared, drizzle, roles, errors, diagnostics, pool);
-    if (!t) continue;
+    const collected = collectTable(declared, drizzle, roles, errors, pool);
+    if (!collected) continue;
+    const { table: t, policies } = collected;
     const key = qualifiedKey(t);
     const earlier = seenTables.get(key);
     if (earlier !== undefined) {
@@ -40,13 +71,14 @@ export async function collectDeclaration(declaration: AccessDeclaration): Promis
       if (a.rls !== undefined && t.rls !== undefined && a.rls !== t.rls) {
         errors.push(`Table ${display(t.schema, t.name)} is declared twice with different rls settings (${String(a.rls)} and ${String(t.rls)}).`);
       }
-      tables[earlier] = { ...a, rls: a.rls ?? t.rls, policies: [...a.policies, ...t.policies], grants: [...a.grants, ...t.grants] };
+      tables[earlier] = { ...a, rls: a.rls ?? t.rls, grants: [...a.grants, ...t.grants] };
+      sources[earlier]!.push(policies);
     } else {
       seenTables.set(key, tables.length);
       tables.push(t);
+      sources.push([policies]);
     }
   }
-  for (const t of tables) checkDuplicatePolicies(t, errors);
 
   const schemas: CollectedSchema[] = declaration.schemas.map((s) => {
     checkIdentifier(s.name, `schema ${JSON.stringify(s.name)}`, errors);
@@ -57,21 +89,47 @@ export async function collectDeclaration(declaration: AccessDeclaration): Promis
   const database = collectDatabase(declaration.database, errors);
   const defaultPrivileges = declaration.defaultPrivileges.map((d) => collectDefaultPrivileges(d, errors)).filter((d) => d !== null);
 
-  // Roles every policy and grant may name: the declared ones (plus those Drizzle policies name).
-  for (const t of tables) {
-    for (const p of t.policies) checkRoles(p.roles, () => `policy ${quoteIdent(p.name)} on ${display(t.schema, t.name)}`, roles, errors, true);
-    for (const g of t.grants) checkRoles(g.grantees, g.origin, roles, errors, false);
-  }
+  // Roles every grant may name: the declared ones (plus those Drizzle policies name).
+  for (const t of tables) for (const g of t.grants) checkRoles(g.grantees, g.origin, roles, errors, false);
   const otherGrants = [...schemas, ...sequences, ...routines, ...(database ? [database] : []), ...defaultPrivileges].flatMap((o) => o.grants);
   for (const g of otherGrants) checkRoles(g.grantees, g.origin, roles, errors, false);
   for (const d of defaultPrivileges) if (d.forRole !== null) checkRoles([d.forRole], `${d.origin}: forRole`, roles, errors, false);
 
-  if (errors.length) {
-    throw new PgAccessError('INVALID_DECLARATION', `The access declaration has ${errors.length} problem${errors.length > 1 ? 's' : ''}; nothing was changed.`, errors);
-  }
   // Roles Drizzle's pgRole() named are existing roles, as a plain name is.
   for (const name of roles) if (!roleDeclarations.some((r) => r.name === name)) roleDeclarations.push({ name, managed: false, attributes: null, inRoles: undefined, passwordEnv: undefined });
-  return { roles: [...roles], roleDeclarations, tables, schemas, sequences, routines, database, defaultPrivileges, diagnostics };
+  const structure: CollectedAccess = { roles: [...roles], roleDeclarations, tables, schemas, sequences, routines, database, defaultPrivileges, diagnostics };
+  const fail = () => {
+    throw new PgAccessError('INVALID_DECLARATION', `The access declaration has ${errors.length} problem${errors.length > 1 ? 's' : ''}; nothing was changed.`, errors);
+  };
+  // Policy problems are gathered with these: an invalid structure is reported once the policies are collected too.
+  const withPolicies = async (): Promise<CollectedAccess> => {
+    const complete: CollectedTable[] = [];
+    for (let i = 0; i < tables.length; i++) {
+      if (i > 0 && i % TABLES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+      const t = tables[i]!;
+      const policies: CollectedPolicy[] = [];
+      for (const source of sources[i]!) {
+        for (const p of source.declarations) policies.push(...(await collectPolicy(p, t.schema, t.name, source.columns, errors, pool)));
+      }
+      const withPolicies = { ...t, policies };
+      checkDuplicatePolicies(withPolicies, errors);
+      for (const p of policies) checkRoles(p.roles, () => `policy ${quoteIdent(p.name)} on ${display(t.schema, t.name)}`, roles, errors, true);
+      if (t.rls === false && policies.length > 0) diagnostics.push(inertPolicies(display(t.schema, t.name), policies.length));
+      complete.push(withPolicies);
+    }
+    if (errors.length) fail();
+    return { ...structure, tables: complete };
+  };
+  return { structure, invalid: errors.length > 0, withPolicies };
+}
+
+function inertPolicies(where: string, count: number): Diagnostic {
+  return {
+    code: 'INERT_POLICIES',
+    severity: 'warning',
+    subject: where,
+    message: `Table ${where} declares ${count} polic${count > 1 ? 'ies' : 'y'} but rls: false, so PostgreSQL will not enforce them: every role with a table privilege sees and changes every row. Remove rls: false to enforce them.`,
+  };
 }
 
 async function loadDrizzleIfUsed(declaration: AccessDeclaration): Promise<DrizzleModule | null> {
@@ -83,14 +141,14 @@ async function loadDrizzleIfUsed(declaration: AccessDeclaration): Promise<Drizzl
   }
 }
 
-async function collectTable(
+/** A table's name, rls and grants, and where its policies come from (collected later, by withPolicies). */
+function collectTable(
   declared: TableDeclaration,
   drizzle: DrizzleModule | null,
   roles: Set<string>,
   errors: string[],
-  diagnostics: Diagnostic[],
   pool: TextPool,
-): Promise<CollectedTable | null> {
+): { table: CollectedTable; policies: PolicySource } | null {
   let schema: string;
   let name: string;
   let columns: unknown;
@@ -123,21 +181,9 @@ async function collectTable(
   if (rls !== undefined && rls !== true && rls !== false && rls !== 'force') {
     errors.push(`Table ${where}: rls must be true, false or 'force', got ${describeValue(rls)}.`);
   }
-
-  const policies: CollectedPolicy[] = [];
-  for (const p of policyDeclarations) policies.push(...(await collectPolicy(p, schema, name, columns, errors, pool)));
-  if (rls === false && policies.length > 0) {
-    diagnostics.push({
-      code: 'INERT_POLICIES',
-      severity: 'warning',
-      subject: where,
-      message: `Table ${where} declares ${policies.length} polic${policies.length > 1 ? 'ies' : 'y'} but rls: false, so PostgreSQL will not enforce them: every role with a table privilege sees and changes every row. Remove rls: false to enforce them.`,
-    });
-  }
   const grants = (declared.options.grants ?? []).map((g) => collectGrant(g, `grant on ${where}`, 'table', errors));
-  return { schema, name, rls, policies, grants };
+  return { table: { schema, name, rls, policies: [], grants }, policies: { declarations: policyDeclarations, columns } };
 }
-
 
 /** For plain table names: t.owner_id renders "owner_id". Stateless, so one serves every table. */
 const COLUMN_NAMES: Record<string, string> = new Proxy({}, { get: (_target, prop) => (typeof prop === 'string' ? quoteIdent(prop) : undefined) });

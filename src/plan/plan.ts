@@ -1,4 +1,4 @@
-import { collectDeclaration, type CollectedAccess } from '../declare/collect-declaration.js';
+import { collectStructure, type CollectedAccess } from '../declare/collect-declaration.js';
 import type { AccessDeclaration } from '../declare/declarations.js';
 import { resolveDesired } from '../declare/resolve-desired.js';
 import { diffAccess } from '../diff/diff-access.js';
@@ -165,9 +165,24 @@ async function readStates(db: Queryable, declaration: AccessDeclaration, options
 
 async function resolveAgainstCatalog(db: Queryable, declaration: AccessDeclaration, options: PlanOptions) {
   const t0 = performance.now();
-  const collected = await collectDeclaration(declaration);
+  // The structure says what to read; the policies are collected while the catalog queries run.
+  const staged = await collectStructure(declaration);
+  if (staged.invalid) await staged.withPolicies();
+  const reading = readCatalog(db, catalogRequest(staged.structure, options), options.extraConnection);
+  // Handled here so that a failed read is not an unhandled rejection while the policies are collected; awaited below.
+  const read = reading.then(
+    () => undefined,
+    () => undefined,
+  );
+  let collected: CollectedAccess;
+  try {
+    collected = await staged.withPolicies();
+  } catch (error) {
+    await read;
+    throw error;
+  }
   const t1 = performance.now();
-  const catalog = await readCatalog(db, catalogRequest(collected, options), options.extraConnection);
+  const catalog = await reading;
   const resolved = resolveDesired(collected, catalog, { allowDropRoles: options.allowDropRoles });
   const facts = {
     passwordRoles: collected.roleDeclarations.filter((r) => r.managed && r.passwordEnv !== undefined).map((r) => ({ role: r.name, env: r.passwordEnv! })),
