@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -411,6 +411,33 @@ describe.concurrent('declaration errors', () => {
     writeFileSync(path.join(dir, 'access.ts'), accessModule(dir, docsAccess()).replace('export default defineAccess', 'export const access = defineAccess'));
     expect((await run(dir, ['check'])).code).toBe(0);
   });
+
+  // 1 MB of comment: the size from which the CLI loads a module through tsx (esbuild) instead of jiti (src/cli/module-loader.ts).
+  const padding = `/*\n${'generated declaration padding\n'.repeat(40_000)}*/\n`;
+
+  it('a module of 1 MB or more loads through esbuild: TypeScript, import.meta and an extensionless import of another .ts file', async () => {
+    const dir = project({ url: db.url }, '');
+    writeFileSync(path.join(dir, 'rules.ts'), `export const ownerRule: string = 'owner_id = 1';\n`);
+    writeFileSync(
+      path.join(dir, 'access.ts'),
+      padding +
+        accessModule(dir, docsAccess()).replace(`'owner_id = 1'`, 'ownerRule') +
+        `import { ownerRule } from './rules';\nif (!new URL(import.meta.url).pathname.endsWith('/access.ts')) throw new Error('import.meta.url is ' + import.meta.url);\n`,
+    );
+    expect(statSync(path.join(dir, 'access.ts')).size).toBeGreaterThanOrEqual(1_000_000);
+    const result = await run(dir, ['check']);
+    expect(result.stderr).toBe('');
+    expect([result.code, result.stdout]).toEqual([0, expect.stringContaining('In sync')]);
+  });
+
+  for (const size of ['small', 'large'] as const) {
+    it(`a syntax error in a ${size} access module names the file and the line`, async () => {
+      const dir = project({ url: db.url }, `${size === 'large' ? padding : ''}export default {\n  tables: [ ,, oops here ],\n};\n`);
+      const result = await run(dir, ['check']);
+      expectUserError(result, 'Could not load the access module ./access.ts');
+      expect(result.stderr).toMatch(size === 'large' ? /access\.ts:40004:\d+/ : /access\.ts:2:\d+/);
+    });
+  }
 
   it('DEBUG=pg-access adds the stack', async () => {
     const dir = projectWith({ url: db.url }, () => `{ roles: [], tables: [table('nope.docs', { rls: true })] }`);

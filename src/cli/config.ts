@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createJiti, type Jiti } from 'jiti';
+import { importModule as loadModule, moduleFile } from './module-loader.js';
 import type { DbCredentials, PgAccessConfig } from '../config.js';
 import type { AccessDeclaration } from '../index.js';
 import { isPgAccessError, userError } from './exit-codes.js';
@@ -12,7 +12,6 @@ export const CONFIG_FILE_NAMES = ['pg-access.config.ts', 'pg-access.config.mts',
 const CONFIG_KEYS = ['access', 'url', 'dbCredentials', 'out', 'format', 'lockTimeoutMs'] as const;
 const CREDENTIAL_KEYS = ['host', 'port', 'user', 'password', 'database', 'ssl'] as const;
 const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
-const MODULE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
 
 /** A validated config with its paths made absolute. */
 export interface LoadedConfig {
@@ -65,7 +64,7 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
 export async function loadAccess(loaded: LoadedConfig): Promise<AccessDeclaration> {
   const { accessPath, config } = loaded;
   const where = `${config.access} (access in ${path.basename(loaded.file)})`;
-  if (!existsSync(accessPath) && !MODULE_EXTENSIONS.some((ext) => existsSync(accessPath + ext))) {
+  if (moduleFile(accessPath) === undefined) {
     throw userError('ACCESS_MODULE_NOT_FOUND', `The access module ${where} does not exist (looked for ${accessPath}). Paths in the config are relative to the config file.`);
   }
   const namespace = await importModule(accessPath, `access module ${config.access}`);
@@ -86,17 +85,10 @@ function isAccessDeclaration(value: unknown): value is AccessDeclaration {
   return typeof v === 'object' && v !== null && v.kind === 'access' && Array.isArray(v.tables) && Array.isArray(v.roles);
 }
 
-let jiti: Jiti | undefined;
-
-/**
- * TypeScript config and access modules load without a build step, through
- * jiti (as drizzle-kit loads drizzle.config.ts). `pg-access` itself is
- * imported natively, so an installed CLI and the user's module share one copy.
- */
+/** Imports a config or access module (see module-loader); errors name the file and where the user's code threw. */
 async function importModule(file: string, what: string): Promise<Record<string, any>> {
-  jiti ??= createJiti(import.meta.url, { interopDefault: false, nativeModules: ['pg-access'] });
   try {
-    return await jiti.import<Record<string, any>>(file);
+    return await loadModule(file);
   } catch (cause) {
     // defineAccess(), table(), policy() ... validate as the module loads: their messages already name the object.
     if (isPgAccessError(cause)) throw cause;
