@@ -33,8 +33,14 @@ const ERRORS_SETTING = 'pg_access.normalize_errors';
 const TEMPORARY_PREFIX = 'pg_access_normalize_';
 /** A private SQLSTATE that rolls a subtransaction back on purpose. */
 const ROLLBACK_STATE = 'PGA01';
-/** Tables per subtransaction: bounds how many temporary tables (and their locks) exist at once. */
+/** Tables with clones of their own per subtransaction: bounds how many temporary tables (and their locks) exist at once. */
 export const TABLES_PER_BATCH = 50;
+/**
+ * Tables judged on shared clones (markShared) per subtransaction: they add a
+ * clone only for a column shape the batch has not seen. Fewer batches, fewer
+ * clones: 4,000 changed policies took 0.4 s less than at 50.
+ */
+export const SHARED_TABLES_PER_BATCH = 200;
 
 /*
  * PostgreSQL is the judge of expressions, and it judges them without touching
@@ -447,28 +453,48 @@ function markShared(groups: TableGroup[]): void {
   }
 }
 
-/** A text that mentions (in any case) the name of a table not visible on the path might reach a clone by that name. */
+/**
+ * A text that names (in any case) a table not visible on the path might
+ * reach a clone by that name. A table is named by an identifier, bare or in
+ * double quotes, so the texts' identifiers are looked up among those names:
+ * comparing every text with every name took a second for 4,000 changed
+ * policies on 10,000 tables outside the path.
+ */
 function markViewChecks(groups: readonly TableGroup[], invisible: readonly string[]): void {
   if (invisible.length === 0) return;
-  const lowered = invisible.map((n) => n.toLowerCase());
+  const lowered = new Set(invisible.map((n) => n.toLowerCase()));
   for (const g of groups) {
     for (const item of g.items) {
-      const text = `${item.using ?? ''}\n${item.check ?? ''}`.toLowerCase();
-      if (lowered.some((n) => text.includes(n))) item.view = true;
+      if (identifiersOf(`${item.using ?? ''}\n${item.check ?? ''}`).some((word) => lowered.has(word.toLowerCase()))) item.view = true;
     }
   }
 }
 
-/** TABLES_PER_BATCH tables per batch, never two of the same name in one (their clones would collide in pg_temp). */
+/** Every bare word and every double-quoted identifier of a text (words inside string literals too: more checks, never fewer). */
+function identifiersOf(text: string): string[] {
+  const words: string[] = text.match(/[\p{L}\p{N}_$]+/gu) ?? [];
+  for (const quoted of text.matchAll(/"((?:[^"]|"")*)"/g)) words.push(quoted[1]!.replaceAll('""', '"'));
+  return words;
+}
+
+/**
+ * TABLES_PER_BATCH tables with their own clones, or SHARED_TABLES_PER_BATCH
+ * on shared ones, per batch (a table of its own counts for as many shared
+ * ones); never two of the same name with their own clones in one batch
+ * (their clones would collide in pg_temp).
+ */
 function batches(groups: readonly TableGroup[]): TableGroup[][] {
-  const result: { names: Set<string>; tables: TableGroup[] }[] = [];
+  const capacity = SHARED_TABLES_PER_BATCH;
+  const weight = (g: TableGroup) => (g.shared ? 1 : SHARED_TABLES_PER_BATCH / TABLES_PER_BATCH);
+  const result: { names: Set<string>; tables: TableGroup[]; load: number }[] = [];
   let open = 0;
   for (const g of groups) {
-    let target = result.slice(open).find((b) => b.tables.length < TABLES_PER_BATCH && (g.shared || !b.names.has(g.table)));
-    if (!target) result.push((target = { names: new Set(), tables: [] }));
+    let target = result.slice(open).find((b) => b.load + weight(g) <= capacity && (g.shared || !b.names.has(g.table)));
+    if (!target) result.push((target = { names: new Set(), tables: [], load: 0 }));
     if (!g.shared) target.names.add(g.table);
     target.tables.push(g);
-    while (open < result.length && result[open]!.tables.length >= TABLES_PER_BATCH) open++;
+    target.load += weight(g);
+    while (open < result.length && result[open]!.load >= capacity) open++;
   }
   return result.map((b) => b.tables);
 }
