@@ -318,6 +318,7 @@ function printCliCheck(figures: readonly CliCheckFigures[]): void {
   for (const f of figures) {
     row('in sync', f.inSync, f, 0.5, f.readerMaxWaitMs.inSync);
     row('10% changed', f.changed, f, 0.7, f.readerMaxWaitMs.changed);
+    row('in sync, warm transpile cache', [f.inSyncWarm], f, null, null);
     if (f.literal) {
       const mb = formatNumber(f.literal.bytes / 1e6, 1);
       row(`in sync, ${mb} MB written-out declaration, cold cache`, [f.literal.cold], f, null, null);
@@ -332,7 +333,7 @@ function printCliCheck(figures: readonly CliCheckFigures[]): void {
   );
   console.log(
     pc.dim(
-      '  Per check: WAL, XIDs and dead catalog tuples are medians of the runs; the reader polls a declared table while a long reader holds it open; peak RSS target < 300 MB.\n' +
+      '  Every run starts with an empty transpile cache (jiti, tsx), as a CI job does, except the warm row. Per check: WAL, XIDs and dead catalog tuples are medians of the runs; the reader polls a declared table while a long reader holds it open; peak RSS target < 300 MB.\n' +
         "  pg_dump -s also dumps the policies' comments, where pg-access keeps its normalization records (one per policy after an apply): --no-comments is the same dump without them, the fairer reference.",
     ),
   );
