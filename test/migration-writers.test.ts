@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { integer, pgTable, serial, text } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineAccess, grant, plan, policy, table, type Plan } from '../src/index.js';
+import { apply, defineAccess, grant, plan, policy, table, type Plan } from '../src/index.js';
 import { writeMigration } from '../src/render/migration/write-migration.js';
 import { accessSnapshot } from './support/catalog.js';
 import { createTestDatabase, quoteIdent, type TestDatabase } from './support/database.js';
@@ -129,6 +129,36 @@ describe('plain SQL migrations', () => {
     await db.query(down);
     expect(await docsCatalog(db)).toEqual(untouched);
     expect(await accessSnapshot(db.pool)).toEqual(before);
+  });
+
+  it('a migration with more than 500 normalization records leaves them out (each would hold a lock until it commits); the next apply writes them', async () => {
+    const db = await newDatabase();
+    const access = (n: number) =>
+      defineAccess({
+        roles: [r.mw_app],
+        tables: [table('public.docs', { policies: Array.from({ length: n }, (_, i) => policy(`p${i}`, { for: 'SELECT', to: r.mw_app, using: `owner_id = ${i}` })) })],
+      });
+    const comments = (sql: string) => sql.split('\n').filter((l) => l.startsWith('COMMENT ON POLICY')).length;
+    const out = await tempFolder('records');
+    const atLimit = await writeMigration('sql', { outDir: out, name: 'at_limit', plan: await plan(db.pool, access(500)), now });
+    expect(atLimit.recordsLeftOut).toBe(0);
+    expect(comments(await readFile(atLimit.files[0]!, 'utf8'))).toBe(500);
+
+    const p = await plan(db.pool, access(501));
+    expect(p.records.length).toBe(501);
+    const over = await writeMigration('sql', { outDir: out, name: 'over_limit', plan: p, now: new Date(now.getTime() + 1000) });
+    expect(over.recordsLeftOut).toBe(501);
+    const up = await readFile(over.files[0]!, 'utf8');
+    expect(comments(up)).toBe(0);
+    await db.query(up);
+    // In sync without the records, by normalizing; apply writes them and changes nothing else.
+    const after = await plan(db.pool, access(501));
+    expect([after.isEmpty, after.stats.normalizedPolicies]).toEqual([true, 501]);
+    const applied = await apply(db.pool, access(501));
+    expect([applied.plan.isEmpty, applied.records.written]).toEqual([true, 501]);
+    expect((await plan(db.pool, access(501))).stats.normalizedPolicies).toBe(0);
+    await db.query(await readFile(over.files[1]!, 'utf8'));
+    expect((await db.query(`SELECT count(*)::int AS n FROM pg_policy WHERE polrelid = 'public.docs'::regclass`)).rows[0].n).toBe(0);
   });
 
   it('is deterministic for the same plan and time, and never overwrites a migration', async () => {

@@ -158,6 +158,40 @@ describe('plan and check never stall the application', () => {
   });
 });
 
+describe('a declared table held exclusively by another session (a migration running)', () => {
+  it('check waits at most its lock timeout while reading the catalogs, then fails retryably', async () => {
+    // A policy on the held table: reading it back (pg_get_expr) opens the table.
+    await db.query(`CREATE POLICY held_probe ON app.docs USING (true)`);
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    const checker = await clientAs(r.ro_checker);
+    try {
+      await holder.query('BEGIN; LOCK TABLE app.docs IN ACCESS EXCLUSIVE MODE');
+      const holderPid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      let finished = false;
+      const checking = check(checker, declaration(), { lockTimeoutMs: 30_000 }).finally(() => (finished = true));
+      // Seen waiting on the held table while it reads the catalogs (pg_get_expr opens each declared table).
+      const pid = await waitUntilBlocked(`ro-${r.ro_checker}`, holderPid, () => finished);
+      expect(await userTableLocks(pid)).toContain('AccessShareLock app.docs (waiting)');
+      await holder.query('ROLLBACK');
+      expect((await checking).report).toContain('held_probe');
+      // Held again, with a short timeout: a clear, retryable error instead of an endless wait.
+      await holder.query('BEGIN; LOCK TABLE app.docs IN ACCESS EXCLUSIVE MODE');
+      await expect(check(checker, declaration(), { lockTimeoutMs: 200 })).rejects.toMatchObject({
+        code: 'LOCK_TIMEOUT',
+        message: expect.stringContaining('while reading the catalogs'),
+      });
+      // Its read transaction ended with the error: the checker's connection is usable and idle.
+      expect((await checker.query(`SELECT current_setting('transaction_isolation') AS iso, pg_current_xact_id_if_assigned() AS xid`)).rows[0]).toEqual({ iso: 'read committed', xid: null });
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+      await checker.end();
+      await db.query(`DROP POLICY IF EXISTS held_probe ON app.docs`);
+    }
+  });
+});
+
 describe('as a role that owns nothing (CONNECT, USAGE, SELECT)', () => {
   it('plan and check work before and after apply; in sync, check normalizes nothing and writes nothing (no transaction ID)', async () => {
     const checker = await clientAs(r.ro_checker);

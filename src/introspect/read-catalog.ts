@@ -1,4 +1,5 @@
 import type { ExtraConnection, Queryable } from '../driver/queryable.js';
+import { PgAccessError } from '../errors.js';
 import type { DefaultObjectType } from '../model/grant.js';
 import type { QualifiedName } from '../model/qualified-name.js';
 import type { CatalogQuery } from './catalog-query.js';
@@ -40,14 +41,52 @@ export interface CatalogRequest {
  * further kind the declaration uses. Each kind's queries live in its own
  * module (read-roles, read-relations, read-objects).
  */
-export async function readCatalog(db: Queryable, request: CatalogRequest, extraConnection?: () => Promise<ExtraConnection>): Promise<CatalogSnapshot> {
+export interface ReadOptions {
+  /** The caller holds a transaction (apply): read in it. Otherwise the reads run in a read-only transaction of their own. */
+  readonly inTransaction: boolean;
+  /** How long a read waits for a lock: pg_get_expr opens each declared table (ACCESS SHARE), which waits behind an exclusive lock. */
+  readonly lockTimeoutMs: number;
+  /** See PlanOptions.extraConnection. */
+  readonly extraConnection?: (() => Promise<ExtraConnection>) | undefined;
+}
+
+export async function readCatalog(db: Queryable, request: CatalogRequest, options: ReadOptions): Promise<CatalogSnapshot> {
   // Opened now, while the first queries run, and only when it can pay for itself.
-  const extra = extraConnection && request.tables.length >= SPLIT_POLICIES_FROM ? openQuietly(extraConnection) : Promise.resolve(null);
+  const extra = options.extraConnection && request.tables.length >= SPLIT_POLICIES_FROM ? openQuietly(options.extraConnection) : Promise.resolve(null);
   try {
-    return await readAll(db, request, extra);
+    return await inReadTransaction(db, options, () => readAll(db, request, extra, options));
+  } catch (cause) {
+    throw readFailure(cause);
   } finally {
     (await extra)?.release();
   }
+}
+
+/**
+ * One read-only transaction (no transaction ID, no WAL) with a local
+ * lock_timeout, so that a table held exclusively by another session (a
+ * migration running) makes the read fail after the timeout rather than wait
+ * for it; REPEATABLE READ, so the session's queries see one instant.
+ */
+async function inReadTransaction<T>(db: Queryable, options: ReadOptions, fn: () => Promise<T>): Promise<T> {
+  if (!options.inTransaction) await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    await db.query(`SELECT set_config('lock_timeout', $1, true)`, [`${options.lockTimeoutMs}ms`]);
+    const result = await fn();
+    if (!options.inTransaction) await db.query('COMMIT');
+    return result;
+  } catch (cause) {
+    if (!options.inTransaction) await db.query('ROLLBACK').catch(() => undefined);
+    throw cause;
+  }
+}
+
+function readFailure(cause: unknown): unknown {
+  if ((cause as { code?: string }).code !== '55P03') return cause;
+  return new PgAccessError(
+    'LOCK_TIMEOUT',
+    `Timed out waiting for a lock while reading the catalogs (${(cause as Error).message}): another session holds a declared table exclusively (a migration running, say). Nothing was changed; retry when it is done, or raise --lock-timeout.`,
+  );
 }
 
 /**
@@ -68,7 +107,7 @@ async function openQuietly(open: () => Promise<ExtraConnection>): Promise<ExtraC
   }
 }
 
-async function readAll(db: Queryable, request: CatalogRequest, extraConnection: Promise<ExtraConnection | null>): Promise<CatalogSnapshot> {
+async function readAll(db: Queryable, request: CatalogRequest, extraConnection: Promise<ExtraConnection | null>, options: ReadOptions): Promise<CatalogSnapshot> {
   // Sequential on purpose: a connection runs one query at a time.
   let roundTrips = 0;
   const on =
@@ -90,7 +129,9 @@ async function readAll(db: Queryable, request: CatalogRequest, extraConnection: 
   const { tables, byOid } = await readTables(query, request.tables, intern);
   const roleNames = new Map([...roles.values()].map((r) => [String(r.oid), r.name]));
   const extra = await extraConnection;
-  const { policies, policyOids } = await readPolicies(extra ? [query, on(extra)] : [query], byOid, roleNames, intern);
+  const { policies, policyOids } = extra
+    ? await inReadTransaction(extra, { ...options, inTransaction: false }, () => readPolicies([query, on(extra)], byOid, roleNames, intern))
+    : await readPolicies([query], byOid, roleNames, intern);
 
   const droppable = request.dropCreatedRoles ? [...roles.values()].filter((r) => r.createdByPgAccess && !request.roles.includes(r.name)).map((r) => r.name) : [];
   const members = [...new Set([...request.membershipMembers, ...droppable])];

@@ -168,7 +168,11 @@ async function resolveAgainstCatalog(db: Queryable, declaration: AccessDeclarati
   // The structure says what to read; the policies are collected while the catalog queries run.
   const staged = await collectStructure(declaration);
   if (staged.invalid) await staged.withPolicies();
-  const reading = readCatalog(db, catalogRequest(staged.structure, options), options.extraConnection);
+  const reading = readCatalog(db, catalogRequest(staged.structure, options), {
+    inTransaction: options.inTransaction ?? false,
+    lockTimeoutMs: options.lockTimeoutMs ?? 5000,
+    extraConnection: options.extraConnection,
+  });
   // Handled here so that a failed read is not an unhandled rejection while the policies are collected; awaited below.
   const read = reading.then(
     () => undefined,

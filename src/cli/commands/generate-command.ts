@@ -24,12 +24,18 @@ export async function generateCommand(ctx: CliContext, options: GenerateCommandO
     ctx.stdout.write('Nothing to generate: the database matches the access declaration.\n');
     return ExitCode.ok;
   }
-  const { files } = await writeMigration(format, { outDir, name: options.name, plan: planned });
+  const { files, recordsLeftOut } = await writeMigration(format, { outDir, name: options.name, plan: planned });
   const c = ctx.stdout.colors;
   const count = planned.operations.length;
   ctx.stdout.write(
     `${c.green('Wrote')} ${format} migration "${options.name}" (${count} operation${count === 1 ? '' : 's'}):\n` +
       files.map((f) => `  ${path.relative(ctx.cwd, f) || f}\n`).join(''),
   );
+  if (recordsLeftOut > 0) {
+    ctx.stdout.write(
+      `\nThe migration leaves out the ${recordsLeftOut} normalization records (policy comments) this plan would write: in one migration transaction each would hold a lock until commit. ` +
+        `After migrating, run ${c.bold('pg-access apply')} once to write them (it changes no access); until then, check normalizes those policies.\n`,
+    );
+  }
   return ExitCode.ok;
 }

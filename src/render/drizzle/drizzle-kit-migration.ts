@@ -26,7 +26,7 @@ import { createHash } from 'node:crypto';
 import { access, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PgAccessError } from '../../errors.js';
-import type { WriteMigrationOptions, WrittenMigration } from '../migration/write-migration.js';
+import type { WriteMigrationOptions, WrittenFiles } from '../migration/write-migration.js';
 import {
   assertPlanHasOperations,
   migrationInstant,
@@ -84,7 +84,7 @@ function emptySnapshot(): Snapshot {
 }
 
 /** Adds the plan as the next migration of a drizzle-kit `out` folder (created with its journal if new). */
-export async function writeDrizzleKitMigration(options: WriteMigrationOptions): Promise<WrittenMigration> {
+export async function writeDrizzleKitMigration(options: WriteMigrationOptions): Promise<WrittenFiles> {
   const { plan } = options;
   assertPlanHasOperations(plan);
   const name = migrationName(options.name);

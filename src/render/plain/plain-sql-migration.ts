@@ -15,7 +15,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PgAccessError } from '../../errors.js';
 import type { Plan, PlannedOperation } from '../../plan/plan.js';
-import type { WriteMigrationOptions, WrittenMigration } from '../migration/write-migration.js';
+import type { WriteMigrationOptions, WrittenFiles } from '../migration/write-migration.js';
 
 export interface PlainSqlMigration {
   /** `<YYYYMMDDHHMMSS>_<name>`, the folder name under outDir. */
@@ -25,7 +25,7 @@ export interface PlainSqlMigration {
 }
 
 /** Writes `<outDir>/<YYYYMMDDHHMMSS>_<name>/{up,down}.sql`. Refuses an empty plan and an existing folder. */
-export async function writePlainSqlMigration(options: WriteMigrationOptions): Promise<WrittenMigration> {
+export async function writePlainSqlMigration(options: WriteMigrationOptions): Promise<WrittenFiles> {
   const migration = renderPlainSqlMigration(options);
   const outDir = resolve(options.outDir);
   const folder = join(outDir, migration.folder);
