@@ -132,19 +132,24 @@ function tablePass(careful: boolean): string {
               '${TEMPORARY_PREFIX}' || (item->>'i'), clone, item->>'command',
               CASE WHEN item ? 'using' THEN E' USING (' || (item->>'using') || E'\\n)' ELSE '' END,
               CASE WHEN item ? 'check' THEN E' WITH CHECK (' || (item->>'check') || E'\\n)' ELSE '' END);`;
-  return `FOR tbl IN SELECT value FROM jsonb_array_elements(batch) LOOP
+  // One query per batch for every table's columns: a query per table was a third of the block's time. The table is
+  // looked up again when its turn comes: one dropped while an earlier table's policies waited for a lock is reported.
+  return `FOR tbl, rel, cols IN
+        SELECT b.value, r.rel, (SELECT string_agg(format('%I %s%s', a.attname, format_type(a.atttypid, a.atttypmod),
+                 CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
+                      THEN ' COLLATE ' || quote_ident(cn.nspname) || '.' || quote_ident(co.collname) ELSE '' END), ', ' ORDER BY a.attnum)
+          FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+          LEFT JOIN pg_collation co ON co.oid = a.attcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+          WHERE a.attrelid = r.rel AND a.attnum > 0 AND NOT a.attisdropped)
+        FROM jsonb_array_elements(batch) WITH ORDINALITY AS b(value, n),
+          LATERAL (SELECT to_regclass(format('%I.%I', b.value->>'schema', b.value->>'table'))::oid AS rel) r
+        ORDER BY b.n
+      LOOP
         rel := to_regclass(format('%I.%I', tbl->>'schema', tbl->>'table'));
         IF rel IS NULL THEN
           ${reportError("tbl->'items'->0->'i'", "'the table no longer exists'", "'PGA03'")}
           CONTINUE;
         END IF;
-        SELECT string_agg(format('%I %s%s', a.attname, format_type(a.atttypid, a.atttypmod),
-                 CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
-                      THEN ' COLLATE ' || quote_ident(cn.nspname) || '.' || quote_ident(co.collname) ELSE '' END), ', ' ORDER BY a.attnum)
-          INTO cols
-          FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-          LEFT JOIN pg_collation co ON co.oid = a.attcollation LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
-          WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped;
         -- A table of a shape already cloned in this batch shares that clone (see markShared).
         clone := CASE WHEN (tbl->>'shared')::boolean THEN shapes->>coalesce(cols, '') END;
         IF clone IS NULL THEN
