@@ -192,6 +192,47 @@ describe('a declared table held exclusively by another session (a migration runn
   });
 });
 
+describe('a table a policy reads held exclusively while its expressions are normalized', () => {
+  it('check waits for it once, for its lock timeout, and fails retryably (no second wait in a statement-by-statement redo)', async () => {
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    const checker = await clientAs(r.ro_checker);
+    const watcher = new pg.Client({ connectionString: db.url });
+    await watcher.connect();
+    try {
+      await holder.query('BEGIN; LOCK TABLE public.gate IN ACCESS EXCLUSIVE MODE');
+      const holderPid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      const checkerPid = (await checker.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      const gated = defineAccess({
+        roles: [r.ro_app],
+        tables: Array.from({ length: 3 }, (_, i) =>
+          table(i === 0 ? 'members' : i === 1 ? 'public.docs' : 'app.docs', { policies: [policy('gated', { using: `NOT EXISTS (SELECT 1 FROM public.gate WHERE id < ${i})` })] }),
+        ),
+      });
+      let finished = false;
+      const checking = check(checker, gated, { lockTimeoutMs: 300 }).then(
+        (result) => ({ result, error: undefined }),
+        (error: unknown) => ({ result: undefined, error }),
+      );
+      void checking.then(() => (finished = true));
+      // Every stretch of time the checker spends blocked by the holder is one wait.
+      let waits = 0;
+      let waiting = false;
+      while (!finished) {
+        const { rows } = await watcher.query(`SELECT $1 = ANY (pg_blocking_pids($2)) AS blocked`, [holderPid, checkerPid]);
+        if (rows[0].blocked && !waiting) waits++;
+        waiting = rows[0].blocked as boolean;
+      }
+      const { error } = await checking;
+      expect(error).toMatchObject({ code: 'LOCK_TIMEOUT' });
+      expect(waits).toBe(1);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await Promise.all([holder.end(), checker.end(), watcher.end()]);
+    }
+  });
+});
+
 describe('as a role that owns nothing (CONNECT, USAGE, SELECT)', () => {
   it('plan and check work before and after apply; in sync, check normalizes nothing and writes nothing (no transaction ID)', async () => {
     const checker = await clientAs(r.ro_checker);

@@ -107,10 +107,19 @@ function rolledBack(body: string, onError?: string): string {
         ${body}
         RAISE EXCEPTION USING ERRCODE = '${ROLLBACK_STATE}';
       EXCEPTION
-        WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;${onError === undefined ? '' : `
+        WHEN SQLSTATE '${ROLLBACK_STATE}' THEN NULL;
+        WHEN lock_not_available THEN ${GIVE_UP}${onError === undefined ? '' : `
         WHEN OTHERS THEN ${onError}`}
       END;`;
 }
+
+/*
+ * A lock timeout ends the whole check (LOCK_TIMEOUT): it is reported once and
+ * nothing more is tried, where redoing the batch statement by statement, or
+ * going on with the next batches, would wait for the same lock again.
+ */
+const GIVE_UP = `${reportError("coalesce(item->'i', '0'::jsonb)")}
+          gave_up := true;`;
 
 /** Appends to `errors`: the declared item (by index), PostgreSQL's message and SQLSTATE, and any extra fields. */
 function reportError(item = "item->'i'", message = 'SQLERRM', state = 'SQLSTATE', extra = ''): string {
@@ -145,6 +154,7 @@ function tablePass(careful: boolean): string {
           LATERAL (SELECT to_regclass(format('%I.%I', b.value->>'schema', b.value->>'table'))::oid AS rel) r
         ORDER BY b.n
       LOOP
+        EXIT WHEN gave_up;
         rel := to_regclass(format('%I.%I', tbl->>'schema', tbl->>'table'));
         IF rel IS NULL THEN
           ${reportError("tbl->'items'->0->'i'", "'the table no longer exists'", "'PGA03'")}
@@ -172,13 +182,14 @@ function tablePass(careful: boolean): string {
         clones := array_append(clones, format('pg_temp.%I', clone)::regclass::oid);
         END IF;
         FOR item IN SELECT value FROM jsonb_array_elements(tbl->'items') LOOP
+          EXIT WHEN gave_up;
           ${
             careful
               ? `BEGIN
             ${createPolicy}
           EXCEPTION
             WHEN lock_not_available THEN
-              ${reportError()}
+              ${GIVE_UP}
             WHEN OTHERS THEN
               failed := failed || jsonb_build_array(jsonb_build_object('schema', tbl->'schema', 'table', tbl->'table', 'item', item));
           END;`
@@ -213,11 +224,13 @@ DECLARE
   views text[];
   results jsonb[] := '{}';
   errors jsonb := '[]'::jsonb;
+  gave_up boolean := false;
 BEGIN
   PERFORM set_config('search_path',
     coalesce((SELECT string_agg(quote_ident(s), ', ' ORDER BY o) FROM unnest(current_schemas(true)) WITH ORDINALITY AS u(s, o)
               WHERE s NOT LIKE 'pg\\_temp\\_%') || ', ', '') || 'pg_temp', true);
   FOR batch IN SELECT value FROM jsonb_array_elements(current_setting('${PAYLOAD_SETTING}')::jsonb) LOOP
+    EXIT WHEN gave_up;
     failed := '[]'::jsonb;
     clones := '{}';
     shapes := '{}';
@@ -225,6 +238,7 @@ BEGIN
     -- Texts that may name a table only a clone would make visible: parsed against the real table first, before any clone exists.
       FOR tbl IN SELECT value FROM jsonb_array_elements(batch) LOOP
         FOR item IN SELECT value FROM jsonb_array_elements(tbl->'items') WHERE (value->>'view')::boolean LOOP
+          EXIT WHEN gave_up;
           ${rolledBack(
             `IF item ? 'using' THEN EXECUTE ${viewOf("'u'", "item->>'using'")}; END IF;
             IF item ? 'check' THEN EXECUTE ${viewOf("'c'", "item->>'check'")}; END IF;`,
@@ -232,10 +246,11 @@ BEGIN
           )}
         END LOOP;
       END LOOP;
+    EXIT WHEN gave_up;
     ${rolledBack(`${tablePass(false)}
       ${readBack}`, 'redo := true;')}
     -- Something in the batch failed: redo it with a subtransaction per statement, to know which ones.
-    IF redo THEN
+    IF redo AND NOT gave_up THEN
       failed := '[]'::jsonb;
       clones := '{}';
       shapes := '{}';
