@@ -6,7 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, defineAccess, fromPostgresJs, grant, plan, policy, table } from '../src/index.js';
+import { apply, check, defineAccess, fromPostgresJs, grant, plan, policy, table } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { createRoles } from './support/roles.js';
 
@@ -54,6 +54,34 @@ describe('clients', () => {
     }
     const { rows } = await db.query(`SELECT has_table_privilege($1, 'via_postgres_js', 'INSERT') AS ok`, [r.cl_app]);
     expect(rows[0].ok).toBe(true);
+  });
+
+  it('postgres.js with its default pool: every session is one reserved connection, also with application queries running', async () => {
+    await db.query('CREATE TABLE via_postgres_pool (id serial, owner_id int)');
+    const sql = postgres(db.url, { onnotice: () => undefined });
+    try {
+      const client = fromPostgresJs(sql);
+      let stop = false;
+      // The application keeps the pool's other connections busy meanwhile.
+      const app = Promise.all(Array.from({ length: 4 }, async () => {
+        while (!stop) await sql`SELECT count(*) FROM pg_class`;
+      }));
+      try {
+        await apply(client, access(r.cl_app, 'via_postgres_pool'));
+        expect((await check(client, access(r.cl_app, 'via_postgres_pool'))).inSync).toBe(true);
+        // A changed declaration is normalized (a transaction on the reserved connection) and found.
+        const changed = defineAccess({
+          roles: [r.cl_app],
+          tables: [table('via_postgres_pool', { policies: [policy('own', { for: 'SELECT', to: r.cl_app, using: 'owner_id = 7' })], grants: [grant(['SELECT', 'INSERT'], { to: r.cl_app })] })],
+        });
+        expect((await check(client, changed, { verify: true })).inSync).toBe(false);
+      } finally {
+        stop = true;
+        await app;
+      }
+    } finally {
+      await sql.end();
+    }
   });
 
   it('PGlite (PostgreSQL in WebAssembly)', async () => {

@@ -15,8 +15,10 @@ export interface PoolLike extends Queryable {
   connect(): Promise<Queryable & { release(err?: unknown): void }>;
 }
 
+/** A pg Pool (a pg Client has connect() too, to open itself: totalCount tells them apart), or fromPostgresJs's wrapper. */
 export function isPoolLike(db: Queryable): db is PoolLike {
-  return typeof (db as Partial<PoolLike>).connect === 'function' && typeof (db as { totalCount?: unknown }).totalCount === 'number';
+  const d = db as Partial<PoolLike> & { totalCount?: unknown; pooled?: unknown };
+  return typeof d.connect === 'function' && (typeof d.totalCount === 'number' || d.pooled === true);
 }
 
 /** A session: one connection, released when done. A plain client is used as is and not closed. */
@@ -57,7 +59,30 @@ export async function borrowConnection(pool: PoolLike): Promise<ExtraConnection>
   };
 }
 
-/** postgres.js: `fromPostgresJs(sql)` wraps its tagged-template client into a Queryable. */
-export function fromPostgresJs(sql: { unsafe(query: string, params?: unknown[]): Promise<unknown> }): Queryable {
-  return { query: async (text, params) => ({ rows: [...((await sql.unsafe(text, params ?? [])) as unknown[])] }) };
+interface PostgresJsLike {
+  unsafe(query: string, params?: unknown[]): Promise<unknown>;
+  /** postgres.js 3.4+: a connection of one's own until release(). */
+  reserve?(): Promise<PostgresJsLike & { release(): void }>;
+}
+
+/**
+ * postgres.js: `fromPostgresJs(sql)` wraps its tagged-template client into a
+ * Queryable. With a pool (postgres.js's default), consecutive queries may go
+ * to different connections, and postgres.js refuses BEGIN outside
+ * `sql.begin`/`sql.reserve` (UNSAFE_TRANSACTION): so plan, check and apply
+ * take a reserved connection for their session, as they do from a pg Pool.
+ */
+export function fromPostgresJs(sql: PostgresJsLike): Queryable {
+  const over = (s: PostgresJsLike): Queryable => ({ query: async (text, params) => ({ rows: [...((await s.unsafe(text, params ?? [])) as unknown[])] }) });
+  const reserve = sql.reserve?.bind(sql);
+  if (!reserve) return over(sql);
+  const pool: PoolLike & { readonly pooled: true } = {
+    ...over(sql),
+    pooled: true,
+    connect: async () => {
+      const reserved = await reserve();
+      return { ...over(reserved), release: () => reserved.release() };
+    },
+  };
+  return pool;
 }
