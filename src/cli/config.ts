@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { importModule as loadModule, moduleFile } from './module-loader.js';
+import { loadModule, moduleFile } from './module-loader.js';
 import type { DbCredentials, PgAccessConfig } from '../config.js';
 import type { AccessDeclaration } from '../index.js';
 import { isPgAccessError, userError } from './exit-codes.js';

@@ -32,7 +32,7 @@ export function moduleFile(file: string): string | undefined {
 
 let jiti: Jiti | undefined;
 
-export async function importModule(file: string): Promise<Record<string, any>> {
+export async function loadModule(file: string): Promise<Record<string, any>> {
   const resolved = moduleFile(file) ?? file;
   if ((statSync(resolved, { throwIfNoEntry: false })?.size ?? 0) >= LARGE_MODULE_BYTES) {
     const { tsImport } = await import('tsx/esm/api');

@@ -15,16 +15,9 @@ import { parseTableName } from './table-name.js';
 export type * from './collected-access.js';
 
 /**
- * Flattens and validates a declaration. All problems are gathered and thrown
- * together as one PgAccessError (code INVALID_DECLARATION), so a user fixes
- * them in one pass; nothing has touched a database at that point.
- */
-export async function collectDeclaration(declaration: AccessDeclaration): Promise<CollectedAccess> {
-  return (await collectStructure(declaration)).withPolicies();
-}
-
-/**
- * A declaration collected in two stages. The structure (tables, grants,
+ * A declaration flattened and validated, in two stages. All problems are
+ * gathered and thrown together by withPolicies() as one PgAccessError (code
+ * INVALID_DECLARATION), so a user fixes them in one pass. The structure (tables, grants,
  * roles, every other object) is all a catalog read needs to know what to
  * read; the tables' policies, most of the collecting work on a large
  * declaration, are collected by `withPolicies()`, which yields to the event
@@ -35,7 +28,7 @@ export interface StagedDeclaration {
   readonly structure: CollectedAccess;
   /** The structure has problems: withPolicies() will throw them (with any the policies add), and nothing should be read first. */
   readonly invalid: boolean;
-  /** Collects the policies and checks them; throws every problem at once as collectDeclaration does. */
+  /** Collects the policies and checks them; throws every problem of the declaration at once. */
   withPolicies(): Promise<CollectedAccess>;
 }
 
@@ -111,11 +104,11 @@ export async function collectStructure(declaration: AccessDeclaration): Promise<
       for (const source of sources[i]!) {
         for (const p of source.declarations) policies.push(...(await collectPolicy(p, t.schema, t.name, source.columns, errors, pool)));
       }
-      const withPolicies = { ...t, policies };
-      checkDuplicatePolicies(withPolicies, errors);
+      const table = { ...t, policies };
+      checkDuplicatePolicies(table, errors);
       for (const p of policies) checkRoles(p.roles, () => `policy ${quoteIdent(p.name)} on ${display(t.schema, t.name)}`, roles, errors, true);
       if (t.rls === false && policies.length > 0) diagnostics.push(inertPolicies(display(t.schema, t.name), policies.length));
-      complete.push(withPolicies);
+      complete.push(table);
     }
     if (errors.length) fail();
     return { ...structure, tables: complete };

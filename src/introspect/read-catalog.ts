@@ -35,12 +35,6 @@ export interface CatalogRequest {
   readonly dropCreatedRoles: boolean;
 }
 
-/**
- * Reads everything a plan needs with a fixed number of queries whatever the
- * number of objects: six for tables, policies and grants, plus one per
- * further kind the declaration uses. Each kind's queries live in its own
- * module (read-roles, read-relations, read-objects).
- */
 export interface ReadOptions {
   /** The caller holds a transaction (apply): read in it. Otherwise the reads run in a read-only transaction of their own. */
   readonly inTransaction: boolean;
@@ -50,6 +44,12 @@ export interface ReadOptions {
   readonly extraConnection?: (() => Promise<ExtraConnection>) | undefined;
 }
 
+/**
+ * Reads everything a plan needs with a fixed number of queries whatever the
+ * number of objects: six for tables, policies and grants, plus one per
+ * further kind the declaration uses. Each kind's queries live in its own
+ * module (read-roles, read-relations, read-objects).
+ */
 export async function readCatalog(db: Queryable, request: CatalogRequest, options: ReadOptions): Promise<CatalogSnapshot> {
   // Opened now, while the first queries run, and only when it can pay for itself.
   const extra = options.extraConnection && request.tables.length >= SPLIT_POLICIES_FROM ? openQuietly(options.extraConnection) : Promise.resolve(null);

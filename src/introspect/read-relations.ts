@@ -103,9 +103,8 @@ export async function readTables(
 
 /**
  * The policies of the tables read, through one or more connections.
- * `roleNames` maps role OIDs to names (the
- * roles the declaration names); roles of policies beyond those (drift) are
- * named by one more query.
+ * `roleNames` maps role OIDs to names (the roles the declaration names);
+ * roles of policies beyond those (drift) are named by one more query.
  */
 export async function readPolicies(
   connections: readonly CatalogQuery[],
