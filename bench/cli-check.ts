@@ -68,7 +68,7 @@ export async function buildPackage(): Promise<void> {
  * access.ts builds the benchmark's declaration (bench-fixture.ts's rules, in
  * the user's own code) for BENCH_N tables, changed by 10% when BENCH_CHANGED=1.
  */
-function writeProject(url: string): string {
+export function writeProject(url: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pg-access-bench-cli-'));
   mkdirSync(path.join(dir, 'node_modules'));
   symlinkSync(repo, path.join(dir, 'node_modules/pg-access'), 'dir');

@@ -528,6 +528,48 @@ describe('records are written after the access changes commit, in batches', () =
   });
 });
 
+describe('a text repeated on many tables is judged once per column shape', () => {
+  const text = `owner_id::text = current_setting('app.uid')`;
+  const tables = ['rep.a_int', 'rep.b_int', 'rep.c_text', 'rep.d_text', 'rep.e_int'];
+  const declare = (using: (name: string) => string) =>
+    defineAccess({
+      roles: [r.ro_app],
+      tables: tables.map((name) =>
+        table(name, { policies: [policy('p', { for: 'SELECT', to: r.ro_app, using: using(name) }), policy('q', { for: 'INSERT', to: r.ro_app, withCheck: using(name) })] }),
+      ),
+    });
+
+  beforeAll(async () => {
+    await db.query(`CREATE SCHEMA rep;
+      CREATE TABLE rep.a_int (owner_id int); CREATE TABLE rep.b_int (owner_id int); CREATE TABLE rep.e_int (owner_id int);
+      CREATE TABLE rep.c_text (owner_id text); CREATE TABLE rep.d_text (owner_id text);`);
+  });
+
+  it('each table gets what PostgreSQL stores for its own column types, and a hand change to one is found', async () => {
+    await apply(db.pool, declare(() => text));
+    const stored = await db.query(`SELECT c.relname AS t, p.polname AS p, coalesce(pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)) AS e
+      FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace = 'rep'::regnamespace ORDER BY 1, 2`);
+    const asInt = `((owner_id)::text = current_setting('app.uid'::text))`;
+    const asText = `(owner_id = current_setting('app.uid'::text))`;
+    expect(stored.rows).toEqual(
+      ['a_int', 'b_int', 'c_text', 'd_text', 'e_int'].flatMap((t) => ['p', 'q'].map((p) => ({ t, p, e: t.endsWith('_int') ? asInt : asText }))),
+    );
+    expect((await check(db.pool, declare(() => text), { verify: true })).inSync).toBe(true);
+    await db.query(`ALTER POLICY p ON rep.b_int USING (true)`);
+    expect((await plan(db.pool, declare(() => text), { verify: true })).operations.map((o) => o.description)).toEqual(['alter policy "p" on rep.b_int']);
+    await apply(db.pool, declare(() => text));
+  });
+
+  it('a rejected text repeated on tables of one shape is reported for each of them', async () => {
+    const broken = (name: string) => (name.endsWith('_text') ? `owner_id + 1 = 2` : text);
+    const error = await plan(db.pool, declare(broken), { verify: true }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INVALID_EXPRESSION' });
+    const details = (error as { details: string[] }).details;
+    expect(details).toHaveLength(4);
+    for (const t of ['c_text', 'd_text']) for (const p of ['p', 'q']) expect(details.some((d) => d.startsWith(`policy "${p}" on "rep"."${t}": operator does not exist`))).toBe(true);
+  });
+});
+
 describe('a large declaration reads its policies on two connections at once', () => {
   // 1,000 tables: where plan starts splitting the policy query (introspect/read-catalog).
   const count = 1000;
@@ -548,19 +590,27 @@ describe('a large declaration reads its policies on two connections at once', ()
   });
 
   /** A second connection of the test's own that counts what it ran. */
-  function countingConnection(): { open: () => Promise<{ query: pg.Client['query']; release(): Promise<void> }>; opened: () => number; policyQueries: () => number } {
+  function countingConnection(): {
+    open: () => Promise<{ query: pg.Client['query']; release(): Promise<void> }>;
+    opened: () => number;
+    policyQueries: () => number;
+    normalizations: () => number;
+  } {
     let opened = 0;
     let policyQueries = 0;
+    let normalizations = 0;
     return {
       opened: () => opened,
       policyQueries: () => policyQueries,
+      normalizations: () => normalizations,
       open: async () => {
         const client = new pg.Client({ connectionString: db.url });
         await client.connect();
         opened++;
         return {
           query: ((sql: string, params?: unknown[]) => {
-            if (/FROM pg_policy p/.test(sql)) policyQueries++;
+            if (/FROM pg_policy p/.test(sql) && !sql.startsWith('DO')) policyQueries++;
+            if (sql.startsWith('DO $pg_access$')) normalizations++;
             return client.query(sql, params);
           }) as pg.Client['query'],
           release: () => client.end(),
@@ -592,6 +642,48 @@ describe('a large declaration reads its policies on two connections at once', ()
       const small = countingConnection();
       await plan(single, defineAccess({ roles: [r.ro_app], tables: names.slice(0, count - 1).map((n) => table(n)) }), { extraConnection: small.open });
       expect(small.opened()).toBe(0);
+    } finally {
+      await single.end();
+    }
+  });
+
+  it('normalizes many changed policies in two halves at once, with the same result, the same errors and one connection', async () => {
+    // Every policy's text changes, in a form PostgreSQL rewrites: 1,000 tables on shared clones are 5 batches.
+    const changed = (broken?: number) =>
+      defineAccess({
+        roles: [r.ro_app],
+        tables: names.map((name, i) =>
+          table(name, {
+            policies: [policy('own', { for: 'SELECT', to: r.ro_app, using: i === broken ? 'no_such_column = 1' : `owner_id = ${i} AND id > 0` })],
+          }),
+        ),
+      });
+    const single = new pg.Client({ connectionString: db.url });
+    await single.connect();
+    try {
+      const alone = await plan(single, changed());
+      const extra = countingConnection();
+      const split = await plan(single, changed(), { extraConnection: extra.open });
+      // One connection for both the catalog read and the normalization.
+      expect([extra.opened(), extra.policyQueries(), extra.normalizations()]).toEqual([1, 1, 1]);
+      expect(split.stats.normalizedPolicies).toBe(count);
+      expect(split.up).toEqual(alone.up);
+      expect(split.operations).toHaveLength(count);
+      // Run as it is, it makes the database match the declaration (every text as PostgreSQL stores it).
+      for (const statement of split.up) await single.query(statement);
+      expect((await plan(single, changed())).isEmpty).toBe(true);
+      const stored = await single.query(`SELECT pg_get_expr(polqual, polrelid) AS q FROM pg_policy WHERE polrelid = 'split.t0001'::regclass`);
+      expect(stored.rows).toEqual([{ q: '((owner_id = 1) AND (id > 0))' }]);
+      // A rejected text is reported, whichever half it was in.
+      for (const broken of [0, 1, count - 2, count - 1]) {
+        await expect(plan(single, changed(broken), { extraConnection: countingConnection().open }), String(broken)).rejects.toMatchObject({
+          code: 'INVALID_EXPRESSION',
+          details: [expect.stringContaining(`"split"."t${String(broken).padStart(4, "0")}": column "no_such_column" does not exist`)],
+        });
+      }
+      // Nothing was left behind on either connection: the session is idle, outside any transaction.
+      expect((await single.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'pg\\_access\\_normalize%'`)).rows[0].n).toBe(0);
+      await apply(db.pool, access());
     } finally {
       await single.end();
     }

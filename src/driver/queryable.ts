@@ -59,6 +59,41 @@ export async function borrowConnection(pool: PoolLike): Promise<ExtraConnection>
   };
 }
 
+/** A second connection that cannot be had (a connection limit, say) is no error: the caller does the work on its session. */
+export async function openQuietly(open: () => Promise<ExtraConnection>): Promise<ExtraConnection | null> {
+  try {
+    return await open();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One extra connection shared by the steps of a plan that can use it (the
+ * catalog read, then normalization): opened on first use, at most once, and
+ * closed by close(). What it lends has a release() that does nothing, so
+ * each step can treat it as its own.
+ */
+export interface SharedConnection {
+  lend(): Promise<ExtraConnection>;
+  close(): Promise<void>;
+}
+
+export function shareConnection(open: () => Promise<ExtraConnection>): SharedConnection {
+  let opening: Promise<ExtraConnection> | undefined;
+  return {
+    lend: async () => {
+      const connection = await (opening ??= open());
+      return { query: (sql, params) => connection.query(sql, params), release: () => undefined };
+    },
+    close: async () => {
+      if (!opening) return;
+      const connection = await opening.catch(() => undefined);
+      await connection?.release();
+    },
+  };
+}
+
 interface PostgresJsLike {
   unsafe(query: string, params?: unknown[]): Promise<unknown>;
   /** postgres.js 3.4+: a connection of one's own until release(). */

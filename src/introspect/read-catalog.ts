@@ -1,4 +1,4 @@
-import type { ExtraConnection, Queryable } from '../driver/queryable.js';
+import { openQuietly, type ExtraConnection, type Queryable } from '../driver/queryable.js';
 import { PgAccessError } from '../errors.js';
 import type { DefaultObjectType } from '../model/grant.js';
 import type { QualifiedName } from '../model/qualified-name.js';
@@ -97,15 +97,6 @@ function readFailure(cause: unknown): unknown {
  * one connection, 0.85 s in two halves side by side.
  */
 const SPLIT_POLICIES_FROM = 1000;
-
-/** A second connection that cannot be had (a connection limit, say) is no error: the session reads everything. */
-async function openQuietly(open: () => Promise<ExtraConnection>): Promise<ExtraConnection | null> {
-  try {
-    return await open();
-  } catch {
-    return null;
-  }
-}
 
 async function readAll(db: Queryable, request: CatalogRequest, extraConnection: Promise<ExtraConnection | null>, options: ReadOptions): Promise<CatalogSnapshot> {
   // Sequential on purpose: a connection runs one query at a time.

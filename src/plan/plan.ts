@@ -3,7 +3,7 @@ import type { AccessDeclaration } from '../declare/declarations.js';
 import { resolveDesired } from '../declare/resolve-desired.js';
 import { diffAccess } from '../diff/diff-access.js';
 import { reportUnmanaged } from '../diff/report-unmanaged.js';
-import { borrowConnection, isPoolLike, withSession, type ExtraConnection, type Queryable } from '../driver/queryable.js';
+import { borrowConnection, isPoolLike, shareConnection, withSession, type ExtraConnection, type Queryable } from '../driver/queryable.js';
 import { catalogToState } from '../introspect/catalog-to-state.js';
 import type { ServerFacts } from '../introspect/catalog-snapshot.js';
 import { readCatalog, type CatalogRequest } from '../introspect/read-catalog.js';
@@ -73,9 +73,10 @@ export interface PlanOptions {
   /** @internal See Plan.normalizationHashes. */
   readonly trustedNormalizations?: ReadonlySet<string>;
   /**
-   * Opens one more connection to the same database (released after the
-   * catalog read), so that the largest catalog query, the policies, is read
-   * in two halves at once on plans of 1,000 tables or more. With a pool as
+   * Opens one more connection to the same database (released when the plan
+   * is made), so that the largest catalog query, the policies, is read in
+   * two halves at once on plans of 1,000 tables or more, and many changed
+   * policies are normalized in two halves at once. With a pool as
    * `db` the pool gives it; with a single client, only if this is set (the
    * CLI sets it). If it cannot be opened, everything is read on one
    * connection. Never used inside a transaction (`inTransaction`).
@@ -86,8 +87,14 @@ export interface PlanOptions {
 /** Reads the database, compares it with the declaration and returns the operations that would make them equal. Changes nothing. */
 export async function plan(db: Queryable, declaration: AccessDeclaration, options: PlanOptions = {}): Promise<Plan> {
   // Normalization opens a transaction: with a pool, every query must go to the same connection.
-  const extraConnection = options.inTransaction ? undefined : (options.extraConnection ?? (isPoolLike(db) ? () => borrowConnection(db) : undefined));
-  return withSession(db, (session) => planOnSession(session, declaration, { ...options, extraConnection }));
+  const open = options.inTransaction ? undefined : (options.extraConnection ?? (isPoolLike(db) ? () => borrowConnection(db) : undefined));
+  if (!open) return withSession(db, (session) => planOnSession(session, declaration, { ...options, extraConnection: undefined }));
+  const extra = shareConnection(open);
+  try {
+    return await withSession(db, (session) => planOnSession(session, declaration, { ...options, extraConnection: extra.lend }));
+  } finally {
+    await extra.close();
+  }
 }
 
 async function planOnSession(db: Queryable, declaration: AccessDeclaration, options: PlanOptions): Promise<Plan> {
@@ -98,6 +105,7 @@ async function planOnSession(db: Queryable, declaration: AccessDeclaration, opti
     inTransaction: options.inTransaction ?? false,
     lockTimeoutMs: options.lockTimeoutMs ?? 5000,
     verify: options.verify ?? false,
+    extraConnection: options.extraConnection,
     ...(options.trustedNormalizations ? { trusted: options.trustedNormalizations } : {}),
   });
   const policies = judged.policies;

@@ -1,4 +1,4 @@
-import type { Queryable } from '../driver/queryable.js';
+import type { ExtraConnection, Queryable } from '../driver/queryable.js';
 import { PgAccessError } from '../errors.js';
 import type { ServerFacts } from '../introspect/catalog-snapshot.js';
 import { normalizeExpressions, type ExpressionsToNormalize } from '../introspect/normalize-expressions.js';
@@ -13,6 +13,8 @@ export interface JudgeOptions {
   readonly verify: boolean;
   /** Record hashes to trust as if they were in the comments (apply's check before commit: what its own plan normalized). */
   readonly trusted?: ReadonlySet<string>;
+  /** See NormalizeOptions.extraConnection. */
+  readonly extraConnection?: (() => Promise<ExtraConnection>) | undefined;
 }
 
 export interface JudgedPolicies {
@@ -79,7 +81,11 @@ export async function judgeExpressions(
       `This server is a hot standby: ${toNormalize.length} declared ${toNormalize.length === 1 ? 'policy is' : 'policies are'} not settled by the catalogs (changed, or never applied by pg-access; the first is "${first.name}" on ${first.schema}.${first.table}), and judging them needs temporary tables, which a standby cannot create. Run it against the primary; once pg-access has applied the declaration there, check works on the standby too.`,
     );
   }
-  const normalized = await normalizeExpressions(db, toNormalize, { inTransaction: options.inTransaction, lockTimeoutMs: options.lockTimeoutMs });
+  const normalized = await normalizeExpressions(db, toNormalize, {
+    inTransaction: options.inTransaction,
+    lockTimeoutMs: options.lockTimeoutMs,
+    extraConnection: options.extraConnection,
+  });
   const records: SetPolicyCommentOp[] = [];
   const hashes = new Set<string>();
   pending.forEach((i, k) => {
