@@ -439,6 +439,12 @@ describe.concurrent('declaration errors', () => {
     });
   }
 
+  it('a misspelled option in the access module (loaded without type-checking) is an error naming it, and nothing is planned', async () => {
+    const dir = projectWith({ url: db.url }, () => docsAccess().replace('policies:', 'polices:'));
+    const result = await run(dir, ['plan']);
+    expectUserError(result, 'table("docs"): unknown option "polices" (did you mean "policies"?); allowed: rls, policies, grants.', 'access.ts:');
+  });
+
   it('DEBUG=pg-access adds the stack', async () => {
     const dir = projectWith({ url: db.url }, () => `{ roles: [], tables: [table('nope.docs', { rls: true })] }`);
     const result = await run(dir, ['plan'], { DEBUG: 'pg-access' });

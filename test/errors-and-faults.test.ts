@@ -3,7 +3,7 @@
  * nothing is applied. Faults during apply leave the database as it was.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, defineAccess, grant, plan, policy, table, type AccessDeclaration } from '../src/index.js';
+import { apply, database, defaultPrivileges, defineAccess, existingRole, grant, plan, policy, role, routine, schema, sequence, table, type AccessDeclaration } from '../src/index.js';
 import { accessSnapshot } from './support/catalog.js';
 import { createTestDatabase, quoteIdent, type TestDatabase } from './support/database.js';
 import { createRoles } from './support/roles.js';
@@ -94,6 +94,42 @@ describe('declaration errors', () => {
     const p = await plan(db.pool, defineAccess({ roles: [], tables: [table('docs', { rls: false, policies: [policy('p', { using: 'true' })] })] }));
     expect(p.diagnostics).toContainEqual(expect.objectContaining({ code: 'INERT_POLICIES', severity: 'warning', subject: '"public"."docs"' }));
   });
+});
+
+describe('unknown option keys are errors, never silent defaults', () => {
+  it('table(t, { polices }) is refused, naming the key and the likely one; the policies in the database stay', async () => {
+    const declared = () => defineAccess({ roles: [r.err_app], tables: [table('docs', { policies: [policy('keep', { for: 'SELECT', to: r.err_app, using: 'owner_id = 1' })] })] });
+    await apply(db.pool, declared());
+    const e = await rejection(() =>
+      defineAccess({ roles: [r.err_app], tables: [table('docs', { polices: [policy('keep', { for: 'SELECT', to: r.err_app, using: 'owner_id = 1' })] } as never)] }),
+    );
+    expect(e.code).toBe('INVALID_DECLARATION');
+    expect(e.message).toBe('table("docs"): unknown option "polices" (did you mean "policies"?); allowed: rls, policies, grants.');
+    expect((await db.query(`SELECT polname FROM pg_policy WHERE polrelid = 'public.docs'::regclass`)).rows).toEqual([{ polname: 'keep' }]);
+    await apply(db.pool, defineAccess({ roles: [r.err_app], tables: [table('docs', { rls: false })] }));
+  });
+
+  // Every builder, as a user would misspell it; `as never` stands for an access file the CLI loads without type-checking.
+  const cases: [string, () => unknown, string][] = [
+    ['defineAccess', () => defineAccess({ roles: [], tables: [], schema: [] } as never), 'defineAccess(): unknown option "schema" (did you mean "schemas"?); allowed: roles, tables, schemas, sequences, routines, database, defaultPrivileges.'],
+    ['schema', () => schema('kit', { revokeFromPublc: true } as never), 'schema("kit"): unknown option "revokeFromPublc"; allowed: grants.'],
+    ['policy', () => policy('p', { using: 'true', withcheck: 'true' } as never), 'policy("p"): unknown option "withcheck" (did you mean "withCheck"?); allowed: as, for, to, using, withCheck.'],
+    ['grant', () => grant('SELECT', { to: 'a', withGrant: true } as never), 'grant(["SELECT"]): unknown option "withGrant"; allowed: to, withGrantOption, columns.'],
+    ['role', () => role('r', { bypassRLS: true, logn: true } as never), 'role("r"): unknown options "bypassRLS" (did you mean "bypassRls"?), "logn" (did you mean "login"?); allowed: inRoles, login, inherit, bypassRls, createDb, createRole, connectionLimit, validUntil, password.'],
+    ['role password', () => role('r', { password: { envVar: 'X' } } as never), 'role("r", { password }): unknown option "envVar"; allowed: env.'],
+    ['membership', () => role('r', { inRoles: [{ role: 'g', admn: true }] } as never), 'role("r"), inRoles entry "g": unknown option "admn" (did you mean "admin"?); allowed: role, admin, inherit, set.'],
+    ['existingRole', () => existingRole('anon', { grants: 'unmanaged' } as never), 'existingRole("anon"): unknown option "grants"; allowed: inRoles.'],
+    ['sequence', () => sequence('s', { grant: [] } as never), 'sequence("s"): unknown option "grant" (did you mean "grants"?); allowed: grants.'],
+    ['routine', () => routine('f()', { revokePublic: true } as never), 'routine("f()"): unknown option "revokePublic"; allowed: grants, revokeFromPublic.'],
+    ['database', () => database({ grant: [] } as never), 'database(): unknown option "grant" (did you mean "grants"?); allowed: grants, revokeFromPublic.'],
+    ['defaultPrivileges', () => defaultPrivileges({ on: 'tables', inschema: 'app' } as never), 'defaultPrivileges(): unknown option "inschema" (did you mean "inSchema"?); allowed: forRole, inSchema, on, grants, revokeFromPublic.'],
+    ['options not an object', () => policy('p', 'owner_id = 1' as never), 'policy("p"): the options must be an object { as, for, to, using, withCheck }, got "owner_id = 1".'],
+  ];
+  for (const [what, build, message] of cases) {
+    it(what, () => {
+      expect(build).toThrow(expect.objectContaining({ code: 'INVALID_DECLARATION', message }));
+    });
+  }
 });
 
 describe('faults during apply', () => {

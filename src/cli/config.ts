@@ -90,8 +90,11 @@ async function importModule(file: string, what: string): Promise<Record<string, 
   try {
     return await loadModule(file);
   } catch (cause) {
-    // defineAccess(), table(), policy() ... validate as the module loads: their messages already name the object.
-    if (isPgAccessError(cause)) throw cause;
+    // defineAccess(), table(), policy() ... validate as the module loads: their messages name the object; the line is added.
+    if (isPgAccessError(cause)) {
+      const at = userFrame(cause);
+      throw at ? userError(cause.code, `${cause.message}\n(at ${at})`, cause) : cause;
+    }
     const e = cause as { name?: string; message?: string };
     const at = userFrame(cause);
     throw userError(
@@ -102,7 +105,12 @@ async function importModule(file: string, what: string): Promise<Record<string, 
   }
 }
 
-const cliDir = path.dirname(fileURLToPath(import.meta.url));
+/** pg-access's own code, run from source (src/) or built (dist/): its frames are never the user's. */
+const ownCode = ((here) => {
+  const parts = here.split(path.sep);
+  const at = Math.max(parts.lastIndexOf('src'), parts.lastIndexOf('dist'));
+  return at > 0 ? `${parts.slice(0, at + 1).join(path.sep)}${path.sep}` : `${here}${path.sep}`;
+})(path.dirname(fileURLToPath(import.meta.url)));
 
 /** Where in the user's code an error was thrown: the first stack frame outside node_modules, Node and the CLI. */
 function userFrame(error: unknown): string | undefined {
@@ -110,7 +118,7 @@ function userFrame(error: unknown): string | undefined {
   if (typeof stack !== 'string') return undefined;
   for (const line of stack.split('\n').slice(1)) {
     const location = /\(?((?:file:\/\/)?\/[^()\s]*:\d+:\d+)\)?\s*$/.exec(line)?.[1];
-    if (location && !location.includes('/node_modules/') && !location.replace('file://', '').startsWith(cliDir)) return location;
+    if (location && !location.includes('/node_modules/') && !location.replace('file://', '').startsWith(ownCode)) return location;
   }
   return undefined;
 }
