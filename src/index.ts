@@ -30,7 +30,7 @@ export { plan, type Plan, type PlannedOperation, type PlanOptions, type PlanStat
 export { apply, type ApplyOptions, type ApplyResult } from './plan/apply.js';
 export { check, type CheckResult } from './plan/check.js';
 export { fromPostgresJs, type ExtraConnection, type Queryable } from './driver/queryable.js';
-export { connectUrl, redactUrl } from './driver/connect.js';
+export { connectUrl, redactUrl, type ConnectedClient } from './driver/connect.js';
 export { PgAccessError } from './errors.js';
 export { quoteIdent, quoteLiteral } from './render/sql/quote.js';
 export type * from './model/index.js';

@@ -1,6 +1,5 @@
-import type pg from 'pg';
 import type { DbCredentials, PgAccessConfig } from '../config.js';
-import { connectUrl, type ExtraConnection } from '../index.js';
+import { connectUrl, type ConnectedClient, type ExtraConnection } from '../index.js';
 import { isPgAccessError, userError } from './exit-codes.js';
 
 export interface ConnectionTarget {
@@ -47,8 +46,8 @@ export async function openExtraConnection(target: ConnectionTarget): Promise<Ext
 }
 
 /** Connects, runs `fn`, always disconnects. Connection errors say where the URL came from. */
-export async function withConnection<T>(target: ConnectionTarget, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  let client: pg.Client;
+export async function withConnection<T>(target: ConnectionTarget, fn: (client: ConnectedClient) => Promise<T>): Promise<T> {
+  let client: ConnectedClient;
   try {
     client = await connectUrl(target.url);
   } catch (error) {

@@ -1,8 +1,18 @@
 import pg from 'pg';
 import { PgAccessError } from '../errors.js';
+import type { Queryable } from './queryable.js';
+
+/**
+ * What connectUrl returns: a `pg` Client, typed by what pg-access offers of
+ * it, so that the published types need no `@types/pg` in a user's project.
+ */
+export interface ConnectedClient extends Queryable {
+  end(): Promise<void>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
 
 /** Opens a `pg` client for a connection URL, turning connection failures into messages a user can act on. */
-export async function connectUrl(url: string): Promise<pg.Client> {
+export async function connectUrl(url: string): Promise<ConnectedClient> {
   let client: pg.Client;
   try {
     client = new pg.Client({ connectionString: url, application_name: 'pg-access' });

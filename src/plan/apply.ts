@@ -21,7 +21,7 @@ export interface ApplyOptions {
   /** Set every declared role's password from its environment variable, not only those of roles this run creates (rotation). */
   readonly setPasswords?: boolean;
   /** Where password variables are read. Default process.env. */
-  readonly env?: NodeJS.ProcessEnv;
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ApplyResult {
