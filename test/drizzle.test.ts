@@ -7,7 +7,7 @@ import { integer, pgPolicy, pgRole, pgSchema, pgTable, serial, text } from 'driz
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, defineAccess, grant, plan, policy, table } from '../src/index.js';
 import { accessSnapshot, policiesOf, relation } from './support/catalog.js';
-import { asRole, createTestDatabase, type TestDatabase } from './support/database.js';
+import { asRole, createTestDatabase, quoteIdent as quoteIdentifier, type TestDatabase } from './support/database.js';
 import { createRoles } from './support/roles.js';
 
 let db: TestDatabase;
@@ -65,4 +65,65 @@ describe('drizzle tables', () => {
     expect(policiesOf(s, 'public', 'tagged')).toEqual([expect.objectContaining({ name: 'tag_reader', cmd: 'SELECT', roles: [r.dz_app], qual: '(tag IS NOT NULL)' })]);
     expect((await plan(db.pool, access)).isEmpty).toBe(true);
   });
+
+  it('a table listed bare and again in table(t, {...}) brings its own policies once, merged with the declared ones', async () => {
+    await db.query('CREATE TABLE public.twice (id serial PRIMARY KEY, tag text)');
+    const appRole = pgRole(r.dz_app).existing();
+    const twice = pgTable('twice', { id: serial('id').primaryKey(), tag: text('tag') }, (t) => [
+      pgPolicy('test1', { for: 'select', to: appRole, using: sql`${t.tag} = 'a'` }),
+    ]).enableRLS();
+    const access = defineAccess({
+      roles: [r.dz_app],
+      tables: [twice, table(twice, { policies: [policy('extra', { for: 'UPDATE', to: r.dz_app, using: 'true' })], grants: [grant('SELECT', { to: r.dz_app })] })],
+    });
+    await apply(db.pool, access);
+    const s = await accessSnapshot(db.pool);
+    expect(policiesOf(s, 'public', 'twice').map((p) => [p.name, p.cmd])).toEqual([
+      ['extra', 'UPDATE'],
+      ['test1', 'SELECT'],
+    ]);
+    expect((await plan(db.pool, access)).isEmpty).toBe(true);
+  });
+
+  it('a Drizzle pgPolicy placed in table(..., { policies }) keeps its exact meaning', async () => {
+    await db.query(`CREATE TABLE public.fenced (id int, owner_id int); INSERT INTO public.fenced VALUES (1, 1);
+      GRANT SELECT, DELETE ON public.fenced TO ${quoteIdentifier(r.dz_app)}`);
+    const appRole = pgRole(r.dz_app).existing();
+    const access = defineAccess({
+      roles: [r.dz_app],
+      tables: [
+        table('public.fenced', {
+          policies: [
+            policy('reads', { for: 'ALL', to: r.dz_app, using: 'true' }),
+            pgPolicy('no_deletes', { as: 'restrictive', for: 'delete', to: appRole, using: sql`false` }),
+          ],
+          grants: [grant(['SELECT', 'DELETE'], { to: r.dz_app })],
+        }),
+      ],
+    });
+    await apply(db.pool, access);
+    expect(policiesOf(await accessSnapshot(db.pool), 'public', 'fenced')).toContainEqual(
+      expect.objectContaining({ name: 'no_deletes', permissive: 'RESTRICTIVE', cmd: 'DELETE', roles: [r.dz_app], qual: 'false' }),
+    );
+    // Enforced: the role sees the row and deletes nothing.
+    const deleted = await asRole(db.pool, r.dz_app, {}, async (c) => (await c.query('DELETE FROM public.fenced RETURNING id')).rows);
+    expect(deleted).toEqual([]);
+    expect((await plan(db.pool, access)).isEmpty).toBe(true);
+  });
+
+  it('an entry of policies or grants that is neither ours nor Drizzle\'s is an error naming it, not dropped', async () => {
+    const access = defineAccess({
+      roles: [r.dz_app],
+      tables: [table('public.fenced', { policies: ['owner_id = 1' as never], grants: ['SELECT' as never, grant('SELECT', { to: r.dz_app, withGrantOption: 'yes' as never })] })],
+    });
+    await expect(plan(db.pool, access)).rejects.toMatchObject({
+      code: 'INVALID_DECLARATION',
+      details: [
+        'Table "public"."fenced": "owner_id = 1" in policies is not a policy(name, { ... }) or a Drizzle pgPolicy(...).',
+        `grant on "public"."fenced": "SELECT" in grants is not a grant(...); write grant("SELECT", { to: role }).`,
+        'grant on "public"."fenced": withGrantOption must be true or false, got "yes".',
+      ],
+    });
+  });
 });
+

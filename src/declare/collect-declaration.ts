@@ -4,7 +4,7 @@ import { qualifiedKey } from '../model/qualified-name.js';
 import { textPool, type TextPool } from '../model/text-pool.js';
 import { quoteIdent } from '../render/sql/quote.js';
 import { collectPolicy, loadDrizzle, type DrizzleModule } from './collect-policy.js';
-import { collectGrant } from './collect-grant.js';
+import { collectGrants } from './collect-grant.js';
 import { collectDatabase, collectDefaultPrivileges, collectRoutine, collectSequence } from './collect-objects.js';
 import { collectRoles } from './collect-roles.js';
 import type { CollectedAccess, CollectedPolicy, CollectedSchema, CollectedTable } from './collected-access.js';
@@ -51,9 +51,11 @@ export async function collectStructure(declaration: AccessDeclaration): Promise<
   const tables: CollectedTable[] = [];
   const sources: PolicySource[][] = [];
   const seenTables = new Map<string, number>();
+  // A Drizzle table listed in several entries (bare, and in table(t, {...})) brings its own policies once.
+  const ownPoliciesTaken = new Set<object>();
   const pool = textPool();
   for (const declared of declaration.tables) {
-    const collected = collectTable(declared, drizzle, roles, errors, pool);
+    const collected = collectTable(declared, drizzle, roles, errors, pool, ownPoliciesTaken);
     if (!collected) continue;
     const { table: t, policies } = collected;
     const key = qualifiedKey(t);
@@ -75,7 +77,7 @@ export async function collectStructure(declaration: AccessDeclaration): Promise<
 
   const schemas: CollectedSchema[] = declaration.schemas.map((s) => {
     checkIdentifier(s.name, `schema ${JSON.stringify(s.name)}`, errors);
-    return { name: s.name, grants: (s.options.grants ?? []).map((g) => collectGrant(g, `schema ${quoteIdent(s.name)}`, 'schema', errors)) };
+    return { name: s.name, grants: collectGrants(s.options.grants, `schema ${quoteIdent(s.name)}`, 'schema', errors) };
   });
   const sequences = declaration.sequences.map((d) => collectSequence(d, errors)).filter((s) => s !== null);
   const routines = declaration.routines.map((d) => collectRoutine(d, errors)).filter((r) => r !== null);
@@ -126,7 +128,11 @@ function inertPolicies(where: string, count: number): Diagnostic {
 }
 
 async function loadDrizzleIfUsed(declaration: AccessDeclaration): Promise<DrizzleModule | null> {
-  if (!declaration.tables.some((t) => typeof t.table === 'object')) return null;
+  // A table object, or an object in a policies list that is not a policy(...) (a Drizzle pgPolicy, say).
+  const used = declaration.tables.some(
+    (t) => typeof t.table === 'object' || (Array.isArray(t.options.policies) && t.options.policies.some((p) => typeof p === 'object' && p !== null && p.kind !== 'policy')),
+  );
+  if (!used) return null;
   try {
     return await loadDrizzle();
   } catch (cause) {
@@ -141,11 +147,12 @@ function collectTable(
   roles: Set<string>,
   errors: string[],
   pool: TextPool,
+  ownPoliciesTaken: Set<object>,
 ): { table: CollectedTable; policies: PolicySource } | null {
   let schema: string;
   let name: string;
   let columns: unknown;
-  const policyDeclarations: PolicyDeclaration[] = [...(declared.options.policies ?? [])];
+  const policyDeclarations: PolicyDeclaration[] = [];
   let rls = declared.options.rls;
   if (typeof declared.table === 'string') {
     const parsed = parseTableName(declared.table);
@@ -161,7 +168,8 @@ function collectTable(
     const facts = drizzle.drizzleTableFacts(declared.table);
     ({ schema, name } = facts);
     columns = declared.table;
-    policyDeclarations.push(...facts.policies);
+    if (!ownPoliciesTaken.has(declared.table)) policyDeclarations.push(...facts.policies);
+    ownPoliciesTaken.add(declared.table);
     for (const r of facts.roles) roles.add(r);
     if (facts.enableRls && rls === undefined) rls = true;
   } else {
@@ -169,13 +177,40 @@ function collectTable(
     return null;
   }
   const where = display(schema, name);
+  policyDeclarations.push(...declaredPolicies(declared.options.policies, where, drizzle, roles, errors));
   checkIdentifier(schema, () => `schema of table ${where}`, errors);
   checkIdentifier(name, () => `table ${where}`, errors);
   if (rls !== undefined && rls !== true && rls !== false && rls !== 'force') {
     errors.push(`Table ${where}: rls must be true, false or 'force', got ${describeValue(rls)}.`);
   }
-  const grants = (declared.options.grants ?? []).map((g) => collectGrant(g, `grant on ${where}`, 'table', errors));
+  const grants = collectGrants(declared.options.grants, `grant on ${where}`, 'table', errors);
   return { table: { schema, name, rls, policies: [], grants }, policies: { declarations: policyDeclarations, columns } };
+}
+
+/**
+ * A table's `policies` list: policy(...) entries as they are, a Drizzle
+ * pgPolicy(...) with its exact meaning (its as, for, to, using and
+ * withCheck), anything else an error naming it: never dropped, and never a
+ * permissive policy for PUBLIC in its place.
+ */
+function declaredPolicies(list: unknown, where: string, drizzle: DrizzleModule | null, roles: Set<string>, errors: string[]): PolicyDeclaration[] {
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) {
+    errors.push(`Table ${where}: policies must be a list of policy(...), got ${describeValue(list)}.`);
+    return [];
+  }
+  const result: PolicyDeclaration[] = [];
+  for (const entry of list) {
+    if (isPolicyDeclaration(entry)) result.push(entry);
+    else if (drizzle?.isDrizzlePolicy(entry)) result.push(drizzle.drizzlePolicy(entry as Parameters<DrizzleModule['drizzlePolicy']>[0], roles));
+    else errors.push(`Table ${where}: ${describeValue(entry)} in policies is not a policy(name, { ... }) or a Drizzle pgPolicy(...).`);
+  }
+  return result;
+}
+
+function isPolicyDeclaration(value: unknown): value is PolicyDeclaration {
+  const v = value as Partial<PolicyDeclaration> | null;
+  return typeof v === 'object' && v !== null && v.kind === 'policy' && typeof v.name === 'string';
 }
 
 /** For plain table names: t.owner_id renders "owner_id". Stateless, so one serves every table. */

@@ -17,6 +17,31 @@ const CANONICAL_PRIVILEGES = new Map(
 const NO_COLUMNS: readonly string[] = Object.freeze([]);
 
 /**
+ * A `grants` list as declared: each entry must be a grant(...). Anything
+ * else (a privilege name, a Drizzle object, a list that is not a list) is
+ * an error naming it and where it sits, never skipped: the access file is
+ * loaded without type-checking.
+ */
+export function collectGrants(list: unknown, origin: string, kind: GrantedKind, errors: string[]): CollectedGrant[] {
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) {
+    errors.push(`${origin}: grants must be a list of grant(...), got ${describeValue(list)}.`);
+    return [];
+  }
+  const grants: CollectedGrant[] = [];
+  for (const entry of list) {
+    if (isGrantDeclaration(entry)) grants.push(collectGrant(entry, origin, kind, errors));
+    else errors.push(`${origin}: ${describeValue(entry)} in grants is not a grant(...); write grant(${typeof entry === 'string' ? JSON.stringify(entry) : "'SELECT'"}, { to: role }).`);
+  }
+  return grants;
+}
+
+function isGrantDeclaration(value: unknown): value is GrantDeclaration {
+  const v = value as Partial<GrantDeclaration> | null;
+  return typeof v === 'object' && v !== null && v.kind === 'grant' && Array.isArray(v.privileges) && typeof v.options === 'object' && v.options !== null;
+}
+
+/**
  * Normalizes one grant() and checks that its privileges exist on that kind
  * of object, so `EXECUTE` on a table or `TRUNCATE` on a column is an error
  * naming the object and the allowed privileges before anything runs.
@@ -38,6 +63,9 @@ export function collectGrant(declared: GrantDeclaration, origin: string, kind: G
   // be granted to roles"): caught here, before a plan that could not run.
   if (declared.options.withGrantOption === true && grantees.includes('public')) {
     errors.push(`${origin}: withGrantOption cannot be given to PUBLIC (PostgreSQL grants options only to roles); grant to 'public' without it, or name the roles that may pass the privilege on.`);
+  }
+  if (declared.options.withGrantOption !== undefined && typeof declared.options.withGrantOption !== 'boolean') {
+    errors.push(`${origin}: withGrantOption must be true or false, got ${describeValue(declared.options.withGrantOption)}.`);
   }
   const columns = collectColumns(declared, origin, kind, errors);
   const allowed = columns.length ? (COLUMN_PRIVILEGES as readonly string[]) : privilegesFor(kind, NEWEST);

@@ -1,5 +1,5 @@
 import type { DefaultObjectType } from '../model/grant.js';
-import { collectGrant } from './collect-grant.js';
+import { collectGrants } from './collect-grant.js';
 import type { CollectedDatabase, CollectedDefaultPrivileges, CollectedRoutine, CollectedSequence } from './collected-access.js';
 import { checkIdentifier, describeValue, display } from './declaration-checks.js';
 import type { DatabaseDeclaration, DefaultPrivilegesDeclaration, RoutineDeclaration, SequenceDeclaration } from './declarations.js';
@@ -16,7 +16,7 @@ export function collectSequence(d: SequenceDeclaration, errors: string[]): Colle
   const where = display(parsed.schema, parsed.name);
   checkIdentifier(parsed.schema, `schema of sequence ${where}`, errors);
   checkIdentifier(parsed.name, `sequence ${where}`, errors);
-  return { ...parsed, grants: (d.options.grants ?? []).map((g) => collectGrant(g, `grant on sequence ${where}`, 'sequence', errors)) };
+  return { ...parsed, grants: collectGrants(d.options.grants, `grant on sequence ${where}`, 'sequence', errors) };
 }
 
 /**
@@ -37,7 +37,7 @@ export function collectRoutine(d: RoutineDeclaration, errors: string[]): Collect
   checkBoolean(d.options.revokeFromPublic, `${where}: revokeFromPublic`, errors);
   return {
     signature,
-    grants: (d.options.grants ?? []).map((g) => collectGrant(g, `grant on ${where}`, 'function', errors)),
+    grants: collectGrants(d.options.grants, `grant on ${where}`, 'function', errors),
     revokeFromPublic: d.options.revokeFromPublic === true,
   };
 }
@@ -46,7 +46,7 @@ export function collectDatabase(d: DatabaseDeclaration | undefined, errors: stri
   if (!d) return undefined;
   checkBoolean(d.options.revokeFromPublic, 'database(): revokeFromPublic', errors);
   return {
-    grants: (d.options.grants ?? []).map((g) => collectGrant(g, 'grant on the database', 'database', errors)),
+    grants: collectGrants(d.options.grants, 'grant on the database', 'database', errors),
     revokeFromPublic: d.options.revokeFromPublic === true,
   };
 }
@@ -82,7 +82,7 @@ export function collectDefaultPrivileges(d: DefaultPrivilegesDeclaration, errors
     forRole: o.forRole ?? null,
     inSchema: o.inSchema ?? null,
     objects,
-    grants: (o.grants ?? []).map((g) => collectGrant(g, origin, objects, errors)),
+    grants: collectGrants(o.grants, origin, objects, errors),
     revokeFromPublic: o.revokeFromPublic === true,
     origin,
   };

@@ -25,22 +25,34 @@ export function drizzleTableFacts(table: unknown): DrizzleTableFacts {
   if (!is(table, PgTable)) throw new TypeError('not a Drizzle PostgreSQL table');
   const config = getTableConfig(table);
   const roles = new Set<string>();
-  const policies = config.policies.map((p: PgPolicy): PolicyDeclaration => {
-    const to = p.to === undefined ? undefined : (Array.isArray(p.to) ? p.to : [p.to]).map((r: unknown) => (is(r, PgRole) ? r.name : String(r)));
-    for (const r of to ?? []) if (!SPECIAL_ROLE_NAMES.has(r)) roles.add(r);
-    return {
-      kind: 'policy',
-      name: p.name,
-      options: {
-        ...(p.as ? { as: p.as } : {}),
-        ...(p.for ? { for: p.for.toUpperCase() as 'ALL' } : {}),
-        ...(to ? { to } : {}),
-        ...(p.using ? { using: p.using } : {}),
-        ...(p.withCheck ? { withCheck: p.withCheck } : {}),
-      },
-    };
-  });
+  const policies = config.policies.map((p: PgPolicy) => drizzlePolicy(p, roles));
   return { schema: config.schema ?? 'public', name: config.name, enableRls: config.enableRLS, policies, roles: [...roles] };
+}
+
+export function isDrizzlePolicy(value: unknown): boolean {
+  return is(value, PgPolicy);
+}
+
+/**
+ * A Drizzle pgPolicy(...) as the policy(...) it means, with every option it
+ * carries (as, for, to, using, withCheck); the roles it names are added to
+ * `roles`. Used for a table's own policies and for a pgPolicy placed in a
+ * table(..., { policies }) list.
+ */
+export function drizzlePolicy(p: PgPolicy, roles: Set<string>): PolicyDeclaration {
+  const to = p.to === undefined ? undefined : (Array.isArray(p.to) ? p.to : [p.to]).map((r: unknown) => (is(r, PgRole) ? r.name : String(r)));
+  for (const r of to ?? []) if (!SPECIAL_ROLE_NAMES.has(r)) roles.add(r);
+  return {
+    kind: 'policy',
+    name: p.name,
+    options: {
+      ...(p.as ? { as: p.as } : {}),
+      ...(p.for ? { for: p.for.toUpperCase() as 'ALL' } : {}),
+      ...(to ? { to } : {}),
+      ...(p.using ? { using: p.using } : {}),
+      ...(p.withCheck ? { withCheck: p.withCheck } : {}),
+    },
+  };
 }
 
 const dialect = new PgDialect();
