@@ -95,7 +95,8 @@ describe('drizzle tables', () => {
         table('public.fenced', {
           policies: [
             policy('reads', { for: 'ALL', to: r.dz_app, using: 'true' }),
-            pgPolicy('no_deletes', { as: 'restrictive', for: 'delete', to: appRole, using: sql`false` }),
+            // Not in the types (a policy(...) is), but an access file is loaded without type-checking.
+            pgPolicy('no_deletes', { as: 'restrictive', for: 'delete', to: appRole, using: sql`false` }) as never,
           ],
           grants: [grant(['SELECT', 'DELETE'], { to: r.dz_app })],
         }),
@@ -124,6 +125,24 @@ describe('drizzle tables', () => {
         'grant on "public"."fenced": withGrantOption must be true or false, got "yes".',
       ],
     });
+  });
+
+  it('a pgRole written with attributes is used as an existing role, with a warning saying they are not applied', async () => {
+    const withAttributes = pgRole(r.dz_app, { createDb: true });
+    const tagged = pgTable('tagged', { id: serial('id').primaryKey(), tag: text('tag') }, (t) => [
+      pgPolicy('tag_reader', { for: 'select', to: withAttributes, using: sql`${t.tag} is not null` }),
+    ]);
+    const p = await plan(db.pool, defineAccess({ roles: [], tables: [tagged] }));
+    expect(p.diagnostics).toContainEqual(
+      expect.objectContaining({
+        code: 'DRIZZLE_ROLE_ATTRIBUTES',
+        severity: 'warning',
+        message: expect.stringContaining(`pgRole(${JSON.stringify(r.dz_app)}, { createDb: true }) is used as an existing role`),
+      }),
+    );
+    expect(p.operations.some((o) => o.op.kind === 'create-role' || o.op.kind === 'alter-role')).toBe(false);
+    const existing = await plan(db.pool, defineAccess({ roles: [], tables: [pgTable('tagged', { id: serial('id').primaryKey() }, () => [pgPolicy('tag_reader', { for: 'select', to: pgRole(r.dz_app, { createDb: true }).existing(), using: sql`true` })])] }));
+    expect(existing.diagnostics.map((d) => d.code)).not.toContain('DRIZZLE_ROLE_ATTRIBUTES');
   });
 });
 

@@ -53,9 +53,10 @@ export async function collectStructure(declaration: AccessDeclaration): Promise<
   const seenTables = new Map<string, number>();
   // A Drizzle table listed in several entries (bare, and in table(t, {...})) brings its own policies once.
   const ownPoliciesTaken = new Set<object>();
+  const drizzleRoles: DrizzleRoles = { names: roles, withAttributes: new Map() };
   const pool = textPool();
   for (const declared of declaration.tables) {
-    const collected = collectTable(declared, drizzle, roles, errors, pool, ownPoliciesTaken);
+    const collected = collectTable(declared, drizzle, drizzleRoles, errors, pool, ownPoliciesTaken);
     if (!collected) continue;
     const { table: t, policies } = collected;
     const key = qualifiedKey(t);
@@ -90,7 +91,10 @@ export async function collectStructure(declaration: AccessDeclaration): Promise<
   for (const g of otherGrants) checkRoles(g.grantees, g.origin, roles, errors, false);
   for (const d of defaultPrivileges) if (d.forRole !== null) checkRoles([d.forRole], `${d.origin}: forRole`, roles, errors, false);
 
-  // Roles Drizzle's pgRole() named are existing roles, as a plain name is.
+  // Roles Drizzle's pgRole() named are existing roles, as a plain name is; attributes written on them are not applied: said so.
+  for (const [name, written] of drizzleRoles.withAttributes) {
+    if (!roleDeclarations.some((r) => r.name === name && r.managed)) diagnostics.push(drizzleRoleAttributes(name, written));
+  }
   for (const name of roles) if (!roleDeclarations.some((r) => r.name === name)) roleDeclarations.push({ name, managed: false, attributes: null, inRoles: undefined, passwordEnv: undefined });
   const structure: CollectedAccess = { roles: [...roles], roleDeclarations, tables, schemas, sequences, routines, database, defaultPrivileges, diagnostics };
   const fail = () => {
@@ -116,6 +120,21 @@ export async function collectStructure(declaration: AccessDeclaration): Promise<
     return { ...structure, tables: complete };
   };
   return { structure, invalid: errors.length > 0, withPolicies };
+}
+
+/** Roles Drizzle policies name: added to the declaration's roles; those written with attributes, for a warning. */
+interface DrizzleRoles {
+  readonly names: Set<string>;
+  readonly withAttributes: Map<string, string>;
+}
+
+function drizzleRoleAttributes(name: string, written: string): Diagnostic {
+  return {
+    code: 'DRIZZLE_ROLE_ATTRIBUTES',
+    severity: 'warning',
+    subject: quoteIdent(name),
+    message: `${written} is used as an existing role: pg-access never creates a Drizzle pgRole or changes its attributes, so these are not applied. To have pg-access create it and keep them, declare role(${JSON.stringify(name)}, ${written.slice(written.indexOf(', ') + 2, -1)}) in defineAccess({ roles }); or write pgRole(${JSON.stringify(name)}).existing().`,
+  };
 }
 
 function inertPolicies(where: string, count: number): Diagnostic {
@@ -144,7 +163,7 @@ async function loadDrizzleIfUsed(declaration: AccessDeclaration): Promise<Drizzl
 function collectTable(
   declared: TableDeclaration,
   drizzle: DrizzleModule | null,
-  roles: Set<string>,
+  drizzleRoles: DrizzleRoles,
   errors: string[],
   pool: TextPool,
   ownPoliciesTaken: Set<object>,
@@ -170,14 +189,15 @@ function collectTable(
     columns = declared.table;
     if (!ownPoliciesTaken.has(declared.table)) policyDeclarations.push(...facts.policies);
     ownPoliciesTaken.add(declared.table);
-    for (const r of facts.roles) roles.add(r);
+    for (const r of facts.roles) drizzleRoles.names.add(r);
+    for (const [r, written] of facts.rolesWithAttributes) drizzleRoles.withAttributes.set(r, written);
     if (facts.enableRls && rls === undefined) rls = true;
   } else {
     errors.push(`table(${describeValue(declared.table)}) is neither a Drizzle PostgreSQL table nor a 'schema.table' string.`);
     return null;
   }
   const where = display(schema, name);
-  policyDeclarations.push(...declaredPolicies(declared.options.policies, where, drizzle, roles, errors));
+  policyDeclarations.push(...declaredPolicies(declared.options.policies, where, drizzle, drizzleRoles, errors));
   checkIdentifier(schema, () => `schema of table ${where}`, errors);
   checkIdentifier(name, () => `table ${where}`, errors);
   if (rls !== undefined && rls !== true && rls !== false && rls !== 'force') {
@@ -193,7 +213,7 @@ function collectTable(
  * withCheck), anything else an error naming it: never dropped, and never a
  * permissive policy for PUBLIC in its place.
  */
-function declaredPolicies(list: unknown, where: string, drizzle: DrizzleModule | null, roles: Set<string>, errors: string[]): PolicyDeclaration[] {
+function declaredPolicies(list: unknown, where: string, drizzle: DrizzleModule | null, roles: DrizzleRoles, errors: string[]): PolicyDeclaration[] {
   if (list === undefined) return [];
   if (!Array.isArray(list)) {
     errors.push(`Table ${where}: policies must be a list of policy(...), got ${describeValue(list)}.`);
@@ -202,7 +222,7 @@ function declaredPolicies(list: unknown, where: string, drizzle: DrizzleModule |
   const result: PolicyDeclaration[] = [];
   for (const entry of list) {
     if (isPolicyDeclaration(entry)) result.push(entry);
-    else if (drizzle?.isDrizzlePolicy(entry)) result.push(drizzle.drizzlePolicy(entry as Parameters<DrizzleModule['drizzlePolicy']>[0], roles));
+    else if (drizzle?.isDrizzlePolicy(entry)) result.push(drizzle.drizzlePolicy(entry as Parameters<DrizzleModule['drizzlePolicy']>[0], roles.names, roles.withAttributes));
     else errors.push(`Table ${where}: ${describeValue(entry)} in policies is not a policy(name, { ... }) or a Drizzle pgPolicy(...).`);
   }
   return result;

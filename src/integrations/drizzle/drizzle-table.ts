@@ -15,8 +15,10 @@ export interface DrizzleTableFacts {
   /** Drizzle's own `.enableRLS()` / pgPolicy declarations, picked up as if declared with pg-access. */
   enableRls: boolean;
   policies: PolicyDeclaration[];
-  /** Roles the Drizzle policies name (pgRole objects or strings), managed as if listed in defineAccess({ roles }). */
+  /** Roles the Drizzle policies name (pgRole objects or strings), used as existing roles, as if listed in defineAccess({ roles }). */
   roles: string[];
+  /** pgRole(...)s among them that carry attributes (createDb, createRole, inherit), as written: pg-access does not apply those. */
+  rolesWithAttributes: Map<string, string>;
 }
 
 const SPECIAL_ROLE_NAMES = new Set(['public', 'current_role', 'current_user', 'session_user']);
@@ -25,8 +27,9 @@ export function drizzleTableFacts(table: unknown): DrizzleTableFacts {
   if (!is(table, PgTable)) throw new TypeError('not a Drizzle PostgreSQL table');
   const config = getTableConfig(table);
   const roles = new Set<string>();
-  const policies = config.policies.map((p: PgPolicy) => drizzlePolicy(p, roles));
-  return { schema: config.schema ?? 'public', name: config.name, enableRls: config.enableRLS, policies, roles: [...roles] };
+  const rolesWithAttributes = new Map<string, string>();
+  const policies = config.policies.map((p: PgPolicy) => drizzlePolicy(p, roles, rolesWithAttributes));
+  return { schema: config.schema ?? 'public', name: config.name, enableRls: config.enableRLS, policies, roles: [...roles], rolesWithAttributes };
 }
 
 export function isDrizzlePolicy(value: unknown): boolean {
@@ -39,8 +42,10 @@ export function isDrizzlePolicy(value: unknown): boolean {
  * `roles`. Used for a table's own policies and for a pgPolicy placed in a
  * table(..., { policies }) list.
  */
-export function drizzlePolicy(p: PgPolicy, roles: Set<string>): PolicyDeclaration {
-  const to = p.to === undefined ? undefined : (Array.isArray(p.to) ? p.to : [p.to]).map((r: unknown) => (is(r, PgRole) ? r.name : String(r)));
+export function drizzlePolicy(p: PgPolicy, roles: Set<string>, rolesWithAttributes: Map<string, string>): PolicyDeclaration {
+  const listed: unknown[] = p.to === undefined ? [] : Array.isArray(p.to) ? p.to : [p.to];
+  for (const r of listed) if (is(r, PgRole) && attributesOf(r)) rolesWithAttributes.set(r.name, `pgRole(${JSON.stringify(r.name)}, ${attributesOf(r)})`);
+  const to = p.to === undefined ? undefined : listed.map((r) => (is(r, PgRole) ? r.name : String(r)));
   for (const r of to ?? []) if (!SPECIAL_ROLE_NAMES.has(r)) roles.add(r);
   return {
     kind: 'policy',
@@ -65,4 +70,12 @@ const dialect = new PgDialect();
 export function renderDrizzleSql(value: unknown): string {
   const fragment = is(value, SQL) ? value : (value as { getSQL(): SQL }).getSQL();
   return dialect.sqlToQuery(fragment.inlineParams()).sql;
+}
+
+/** `{ createDb: true }` for a pgRole declared with attributes and not .existing(); undefined otherwise. */
+function attributesOf(role: PgRole): string | undefined {
+  const r = role as unknown as { _existing?: boolean; createDb?: boolean; createRole?: boolean; inherit?: boolean };
+  if (r._existing) return undefined;
+  const set = (['createDb', 'createRole', 'inherit'] as const).filter((a) => r[a] !== undefined).map((a) => `${a}: ${String(r[a])}`);
+  return set.length ? `{ ${set.join(', ')} }` : undefined;
 }
