@@ -511,6 +511,24 @@ describe('default privileges', () => {
   });
 });
 
+describe('forRole naming the connected role', () => {
+  it('needs no listing in roles and plans what leaving forRole out plans; another unlisted role is an error naming it', async () => {
+    const grants = [grant('SELECT', { to: r.og_a })];
+    const named = await plan(db.pool, defineAccess({ roles: [r.og_a], tables: [], defaultPrivileges: [defaultPrivileges({ forRole: me, on: 'tables', grants })] }));
+    const implied = await plan(db.pool, defineAccess({ roles: [r.og_a], tables: [], defaultPrivileges: [defaultPrivileges({ on: 'tables', grants })] }));
+    expect(named.up).toEqual(implied.up);
+    await runStatements(db.pool, named.up);
+    try {
+      expect(entriesOf(defaultAcl(await accessSnapshot(db.pool), `${me}|-|r`) ?? [], r.og_a)).toEqual([`${r.og_a}:SELECT`]);
+    } finally {
+      await runStatements(db.pool, named.down);
+    }
+    await expect(
+      plan(db.pool, defineAccess({ roles: [r.og_a], tables: [], defaultPrivileges: [defaultPrivileges({ forRole: r.og_owner, on: 'tables', grants })] })),
+    ).rejects.toThrow(`forRole names role ${quoteIdent(r.og_owner)}, which is not in defineAccess({ roles }); add it there, or leave forRole out for the role pg-access connects as (${quoteIdent(me)}).`);
+  });
+});
+
 describe('many grantees on one object', () => {
   // Past 24 entries on one object, the diff finds entries through a map of
   // their own (model/grant-lookup): the same answers as the scan below it.

@@ -89,7 +89,7 @@ export async function collectStructure(declaration: AccessDeclaration): Promise<
   for (const t of tables) for (const g of t.grants) checkRoles(g.grantees, g.origin, roles, errors, false);
   const otherGrants = [...schemas, ...sequences, ...routines, ...(database ? [database] : []), ...defaultPrivileges].flatMap((o) => o.grants);
   for (const g of otherGrants) checkRoles(g.grantees, g.origin, roles, errors, false);
-  for (const d of defaultPrivileges) if (d.forRole !== null) checkRoles([d.forRole], `${d.origin}: forRole`, roles, errors, false);
+  // forRole may also be the connected role without being listed: known only when planning (resolve-desired checks it).
 
   // Roles Drizzle's pgRole() named are existing roles, as a plain name is; attributes written on them are not applied: said so.
   for (const [name, written] of drizzleRoles.withAttributes) {

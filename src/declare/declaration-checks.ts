@@ -1,4 +1,4 @@
-import { identifierBytes, MAX_IDENTIFIER_BYTES, quoteIdent } from '../render/sql/quote.js';
+import { identifierBytes, MAX_IDENTIFIER_BYTES, quoteIdent, truncatedIdentifier } from '../render/sql/quote.js';
 import { SPECIAL_POLICY_ROLES, type CollectedTable } from './collected-access.js';
 
 /** `"schema"."name"`, how every message names a table. */
@@ -45,7 +45,9 @@ export function checkIdentifier(name: string, what: Where, errors: string[]): vo
   } else if (name.includes('\0')) {
     errors.push(`${whereText(what)}: the name contains a NUL byte.`);
   } else if (identifierBytes(name) > MAX_IDENTIFIER_BYTES) {
-    errors.push(`${whereText(what)}: the name is ${identifierBytes(name)} bytes long; PostgreSQL truncates identifiers to ${MAX_IDENTIFIER_BYTES} bytes, so it would never match. Shorten it.`);
+    errors.push(
+      `${whereText(what)}: the name is ${identifierBytes(name)} bytes long; PostgreSQL truncates identifiers to ${MAX_IDENTIFIER_BYTES} bytes (it would store ${JSON.stringify(truncatedIdentifier(name))}), so it would never match. Shorten it.`,
+    );
   }
 }
 

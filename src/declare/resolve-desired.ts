@@ -188,9 +188,13 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
     if (d.inSchema !== null && !catalog.schemas.has(d.inSchema) && !declaredSchemas.has(d.inSchema)) {
       errors.push(`${d.origin}: schema ${quoteIdent(d.inSchema)} does not exist; declare it in defineAccess({ schemas }) or create it.`);
     }
-    // Without forRole the owner is the connected role, which exists (and is not among the roles read).
-    if (d.forRole !== null && !catalog.roles.has(owner) && !managedRoleNames.has(owner)) {
-      errors.push(`${d.origin}: role ${quoteIdent(owner)} does not exist; declare it with role() or create it.`);
+    // Without forRole, or with the connected role's name, the owner is the connected role, which exists (and need not be listed).
+    if (d.forRole !== null && owner !== server.currentUser) {
+      if (!collected.roles.includes(owner)) {
+        errors.push(`${d.origin}: forRole names role ${quoteIdent(owner)}, which is not in defineAccess({ roles }); add it there, or leave forRole out for the role pg-access connects as (${quoteIdent(server.currentUser)}).`);
+      } else if (!catalog.roles.has(owner) && !managedRoleNames.has(owner)) {
+        errors.push(`${d.origin}: role ${quoteIdent(owner)} does not exist; declare it with role() or create it.`);
+      }
     }
     const target: GrantTarget = { kind: 'default', owner, schema: d.inSchema, objects: d.objects };
     const row = catalog.defaultAcls.find((a) => a.owner === owner && a.schema === d.inSchema && a.objects === d.objects);

@@ -38,3 +38,16 @@ export const MAX_IDENTIFIER_BYTES = 63;
 export function identifierBytes(name: string): number {
   return Buffer.byteLength(name, 'utf8');
 }
+
+/** The name PostgreSQL stores for a longer one: its first 63 bytes, cut before a character that would not fit whole (as pg_mbcliplen does). */
+export function truncatedIdentifier(name: string): string {
+  let bytes = 0;
+  let end = 0;
+  for (const ch of name) {
+    const size = Buffer.byteLength(ch, 'utf8');
+    if (bytes + size > MAX_IDENTIFIER_BYTES) break;
+    bytes += size;
+    end += ch.length;
+  }
+  return name.slice(0, end);
+}
