@@ -511,6 +511,31 @@ describe('default privileges', () => {
   });
 });
 
+describe('the downgrade restores privileges, not always catalog bytes', () => {
+  it('a table whose ACL was NULL (the built-in defaults) gets those defaults back written out: the same privileges for every role', async () => {
+    const s = await freshSchema();
+    await db.query(`CREATE TABLE ${s}.plain (id int)`);
+    const acl = async () =>
+      (
+        await db.query(
+          `SELECT c.relacl IS NULL AS is_null,
+             ARRAY(SELECT format('%s:%s:%s', e.grantee, e.privilege_type, e.is_grantable) FROM aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) e ORDER BY 1) AS entries
+           FROM pg_class c WHERE c.oid = $1::regclass`,
+          [`${s}.plain`],
+        )
+      ).rows[0] as { is_null: boolean; entries: string[] };
+    const before = await acl();
+    expect(before.is_null).toBe(true);
+    const p = await plan(db.pool, defineAccess({ roles: [r.og_a], tables: [table(`${s}.plain`, { grants: [grant('SELECT', { to: r.og_a })] })] }));
+    await runStatements(db.pool, p.up);
+    await runStatements(db.pool, p.down);
+    const after = await acl();
+    // PostgreSQL has no statement that puts an ACL back to NULL: the downgrade's REVOKE leaves the defaults explicit.
+    expect(after).toEqual({ is_null: false, entries: before.entries });
+    expect((await db.query(`SELECT has_table_privilege($1, $2, 'SELECT') AS ok`, [r.og_a, `${s}.plain`])).rows[0].ok).toBe(false);
+  });
+});
+
 describe('forRole naming the connected role', () => {
   it('needs no listing in roles and plans what leaving forRole out plans; another unlisted role is an error naming it', async () => {
     const grants = [grant('SELECT', { to: r.og_a })];
