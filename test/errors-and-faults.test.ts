@@ -111,8 +111,8 @@ describe('unknown option keys are errors, never silent defaults', () => {
 
   // Every builder, as a user would misspell it; `as never` stands for an access file the CLI loads without type-checking.
   const cases: [string, () => unknown, string][] = [
-    ['defineAccess', () => defineAccess({ roles: [], tables: [], schema: [] } as never), 'defineAccess(): unknown option "schema" (did you mean "schemas"?); allowed: roles, tables, schemas, sequences, routines, database, defaultPrivileges.'],
-    ['schema', () => schema('kit', { revokeFromPublc: true } as never), 'schema("kit"): unknown option "revokeFromPublc"; allowed: grants.'],
+    ['defineAccess', () => defineAccess({ roles: [], tables: [], schema: [] } as never), 'defineAccess(): unknown option "schema" (did you mean "schemas"?); allowed: roles, tables, schemas, sequences, routines, database, defaultPrivileges, impliedGrants.'],
+    ['schema', () => schema('kit', { revokeFromPublc: true } as never), 'schema("kit"): unknown option "revokeFromPublc" (did you mean "revokeFromPublic"?); allowed: grants, revokeFromPublic.'],
     ['policy', () => policy('p', { using: 'true', withcheck: 'true' } as never), 'policy("p"): unknown option "withcheck" (did you mean "withCheck"?); allowed: as, for, to, using, withCheck.'],
     ['grant', () => grant('SELECT', { to: 'a', withGrant: true } as never), 'grant(["SELECT"]): unknown option "withGrant"; allowed: to, withGrantOption, columns.'],
     ['role', () => role('r', { bypassRLS: true, logn: true } as never), 'role("r"): unknown options "bypassRLS" (did you mean "bypassRls"?), "logn" (did you mean "login"?); allowed: inRoles, login, inherit, bypassRls, createDb, createRole, connectionLimit, validUntil, password.'],

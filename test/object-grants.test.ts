@@ -23,6 +23,7 @@ import {
   plan,
   PgAccessError,
   routine,
+  schema,
   sequence,
   table,
   type AccessDeclaration,
@@ -508,6 +509,70 @@ describe('default privileges', () => {
       await runStatements(db.pool, p.down);
     }
     expect((await accessSnapshot(db.pool)).defaultAcls.filter((d) => d.key.startsWith(`${me}|`))).toEqual([]);
+  });
+});
+
+describe('schema USAGE is never wider than declared', () => {
+  const usage = async (role: string, schemaName: string, privilege = 'USAGE') =>
+    (await db.query(`SELECT has_schema_privilege($1, $2, $3) AS ok`, [role, schemaName, privilege])).rows[0].ok as boolean;
+
+  it("a declared schema's ACL wins: a grantee of its tables without declared USAGE gets none, and an INERT_GRANT warning", async () => {
+    const s = `og_${++counter}`;
+    await db.query(`CREATE SCHEMA ${s}; CREATE TABLE ${s}.t (id int); INSERT INTO ${s}.t VALUES (1)`);
+    const access = defineAccess({
+      roles: [r.og_a, r.og_b],
+      schemas: [schema(s, { grants: [grant('USAGE', { to: r.og_a })] })],
+      tables: [table(`${s}.t`, { grants: [grant('SELECT', { to: [r.og_a, r.og_b] })] })],
+    });
+    const p = await plan(db.pool, access);
+    expect(p.diagnostics).toContainEqual(expect.objectContaining({ code: 'INERT_GRANT', severity: 'warning', subject: `${quoteIdent(s)} / ${quoteIdent(r.og_b)}` }));
+    expect(p.diagnostics.filter((d) => d.code === 'INERT_GRANT')).toHaveLength(1);
+    await runStatements(db.pool, p.up);
+    expect([await usage(r.og_a, s), await usage(r.og_b, s)]).toEqual([true, false]);
+    expect(await as(r.og_a, `SELECT id FROM ${s}.t`)).toEqual([{ id: 1 }]);
+    await expect(as(r.og_b, `SELECT id FROM ${s}.t`)).rejects.toThrow(`permission denied for schema ${s}`);
+    expect((await plan(db.pool, access)).isEmpty).toBe(true);
+  });
+
+  it('revokeFromPublic on a schema takes PUBLIC\'s USAGE (and CREATE before PostgreSQL 15) from the public schema; the downgrade gives it back', async () => {
+    // A database of its own: the public schema's PUBLIC entry is every test's.
+    const other = await createTestDatabase();
+    try {
+      const version = Number((await other.query('SHOW server_version_num')).rows[0].server_version_num);
+      await other.query(`CREATE TABLE public.t (id int)`);
+      const access = defineAccess({
+        roles: [r.og_a],
+        schemas: [schema('public', { revokeFromPublic: true, grants: [grant('USAGE', { to: r.og_a })] })],
+        tables: [table('public.t', { grants: [grant('SELECT', { to: r.og_a })] })],
+      });
+      const check = async (role: string, privilege: string) =>
+        (await other.query(`SELECT has_schema_privilege($1, 'public', $2) AS ok`, [role, privilege])).rows[0].ok as boolean;
+      const before = [await check(r.og_b, 'USAGE'), await check(r.og_b, 'CREATE')];
+      expect(before).toEqual([true, version < 150000]);
+      const p = await plan(other.pool, access);
+      await runStatements(other.pool, p.up);
+      expect([await check(r.og_b, 'USAGE'), await check(r.og_b, 'CREATE'), await check(r.og_a, 'USAGE')]).toEqual([false, false, true]);
+      expect((await plan(other.pool, access)).isEmpty).toBe(true);
+      await runStatements(other.pool, p.down);
+      expect([await check(r.og_b, 'USAGE'), await check(r.og_b, 'CREATE')]).toEqual(before);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('impliedGrants: false grants only what is declared: no schema USAGE, no sequence USAGE for INSERT; the inert grant is named', async () => {
+    const s = `og_${++counter}`;
+    await db.query(`CREATE SCHEMA ${s}; CREATE TABLE ${s}.t (id serial, v int)`);
+    const access = defineAccess({ roles: [r.og_a], impliedGrants: false, tables: [table(`${s}.t`, { grants: [grant(['SELECT', 'INSERT'], { to: r.og_a })] })] });
+    const p = await plan(db.pool, access);
+    expect(p.diagnostics).toContainEqual(expect.objectContaining({ code: 'INERT_GRANT', subject: `${quoteIdent(s)} / ${quoteIdent(r.og_a)}` }));
+    await runStatements(db.pool, p.up);
+    expect(await usage(r.og_a, s)).toBe(false);
+    expect((await db.query(`SELECT has_sequence_privilege($1, $2, 'USAGE') AS ok`, [r.og_a, `${s}.t_id_seq`])).rows[0].ok).toBe(false);
+    expect((await db.query(`SELECT has_table_privilege($1, $2, 'INSERT') AS ok`, [r.og_a, `${s}.t`])).rows[0].ok).toBe(true);
+    // With the default, both are implied.
+    const implied = await plan(db.pool, defineAccess({ roles: [r.og_a], tables: [table(`${s}.t`, { grants: [grant(['SELECT', 'INSERT'], { to: r.og_a })] })] }));
+    expect(implied.operations.map((o) => o.description).sort()).toEqual([`grant USAGE on schema ${s} to ${r.og_a}`, `grant USAGE on sequence ${s}.t_id_seq to ${r.og_a}`].sort());
   });
 });
 

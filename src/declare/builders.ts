@@ -65,6 +65,7 @@ export function defineAccess(input: AccessInput): AccessDeclaration {
   }
   return Object.freeze({
     kind: 'access',
+    impliedGrants: input.impliedGrants ?? true,
     roles,
     schemas: (input.schemas ?? []).map((s) => (typeof s === 'string' ? schema(s) : s)),
     tables: input.tables.map((t) => (isTableDeclaration(t) ? t : table(t))),

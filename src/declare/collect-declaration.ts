@@ -78,7 +78,11 @@ export async function collectStructure(declaration: AccessDeclaration): Promise<
 
   const schemas: CollectedSchema[] = declaration.schemas.map((s) => {
     checkIdentifier(s.name, `schema ${JSON.stringify(s.name)}`, errors);
-    return { name: s.name, grants: collectGrants(s.options.grants, `schema ${quoteIdent(s.name)}`, 'schema', errors) };
+    const where = `schema ${quoteIdent(s.name)}`;
+    if (s.options.revokeFromPublic !== undefined && typeof s.options.revokeFromPublic !== 'boolean') {
+      errors.push(`${where}: revokeFromPublic must be true or false, got ${describeValue(s.options.revokeFromPublic)}.`);
+    }
+    return { name: s.name, grants: collectGrants(s.options.grants, where, 'schema', errors), revokeFromPublic: s.options.revokeFromPublic === true };
   });
   const sequences = declaration.sequences.map((d) => collectSequence(d, errors)).filter((s) => s !== null);
   const routines = declaration.routines.map((d) => collectRoutine(d, errors)).filter((r) => r !== null);
@@ -96,7 +100,9 @@ export async function collectStructure(declaration: AccessDeclaration): Promise<
     if (!roleDeclarations.some((r) => r.name === name && r.managed)) diagnostics.push(drizzleRoleAttributes(name, written));
   }
   for (const name of roles) if (!roleDeclarations.some((r) => r.name === name)) roleDeclarations.push({ name, managed: false, attributes: null, inRoles: undefined, passwordEnv: undefined });
-  const structure: CollectedAccess = { roles: [...roles], roleDeclarations, tables, schemas, sequences, routines, database, defaultPrivileges, diagnostics };
+  if (declaration.impliedGrants !== undefined && typeof declaration.impliedGrants !== 'boolean') errors.push(`defineAccess({ impliedGrants }) must be true or false, got ${describeValue(declaration.impliedGrants)}.`);
+  const impliedGrants = declaration.impliedGrants !== false;
+  const structure: CollectedAccess = { roles: [...roles], roleDeclarations, tables, schemas, sequences, routines, database, defaultPrivileges, impliedGrants, diagnostics };
   const fail = () => {
     throw new PgAccessError('INVALID_DECLARATION', `The access declaration has ${errors.length} problem${errors.length > 1 ? 's' : ''}; nothing was changed.`, errors);
   };

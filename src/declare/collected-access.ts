@@ -40,6 +40,7 @@ export interface CollectedTable {
 export interface CollectedSchema {
   readonly name: string;
   readonly grants: readonly CollectedGrant[];
+  readonly revokeFromPublic: boolean;
 }
 
 export interface CollectedMembership {
@@ -99,5 +100,7 @@ export interface CollectedAccess {
   readonly defaultPrivileges: readonly CollectedDefaultPrivileges[];
   readonly tables: readonly CollectedTable[];
   readonly schemas: readonly CollectedSchema[];
+  /** See AccessInput.impliedGrants. */
+  readonly impliedGrants: boolean;
   readonly diagnostics: readonly Diagnostic[];
 }

@@ -73,7 +73,15 @@ export interface TableDeclaration<T = any> {
 }
 
 export interface SchemaOptions {
+  /** The schema's whole ACL for the managed roles: exactly these (no USAGE is added for grantees of its objects). */
   grants?: readonly GrantDeclaration[];
+  /**
+   * PostgreSQL gives PUBLIC USAGE on the public schema (and CREATE before
+   * 15). true: PUBLIC keeps only what `grants` gives it; the downgrade gives
+   * back what it had. Left out: PUBLIC's entry is left as it is (unless PUBLIC
+   * is a grantee elsewhere in the declaration).
+   */
+  revokeFromPublic?: boolean;
 }
 
 export interface SchemaDeclaration {
@@ -212,6 +220,15 @@ export interface AccessInput {
   schemas?: readonly (string | SchemaDeclaration)[];
   /** Declared tables: table(...) entries, or bare Drizzle tables / names (their Drizzle pgPolicy/enableRLS is picked up). */
   tables: readonly (TableDeclaration<any> | TableInput)[];
+  /**
+   * Grants pg-access adds because another grant needs them: USAGE on the
+   * schema of a granted object when that schema is not declared, and USAGE
+   * on a table's serial/identity sequences for its INSERT grantees. Default
+   * true. false: only what is declared is granted (a grantee left without
+   * USAGE on a schema gets an INERT_GRANT warning), and owned sequences are
+   * left alone.
+   */
+  impliedGrants?: boolean;
 }
 
 export interface AccessDeclaration {
@@ -223,4 +240,5 @@ export interface AccessDeclaration {
   readonly defaultPrivileges: readonly DefaultPrivilegesDeclaration[];
   readonly schemas: readonly SchemaDeclaration[];
   readonly tables: readonly TableDeclaration<any>[];
+  readonly impliedGrants: boolean;
 }

@@ -27,11 +27,11 @@ function keysOf<T>() {
   return <const L extends readonly (keyof T & string)[]>(list: [Exclude<keyof T, L[number]>] extends [never] ? L : never): L => list;
 }
 
-export const ACCESS_KEYS = keysOf<AccessInput>()(['roles', 'tables', 'schemas', 'sequences', 'routines', 'database', 'defaultPrivileges']);
+export const ACCESS_KEYS = keysOf<AccessInput>()(['roles', 'tables', 'schemas', 'sequences', 'routines', 'database', 'defaultPrivileges', 'impliedGrants']);
 export const TABLE_KEYS = keysOf<TableOptions>()(['rls', 'policies', 'grants']);
 export const POLICY_KEYS = keysOf<PolicyOptions>()(['as', 'for', 'to', 'using', 'withCheck']);
 export const GRANT_KEYS = keysOf<GrantOptions>()(['to', 'withGrantOption', 'columns']);
-export const SCHEMA_KEYS = keysOf<SchemaOptions>()(['grants']);
+export const SCHEMA_KEYS = keysOf<SchemaOptions>()(['grants', 'revokeFromPublic']);
 export const EXISTING_ROLE_KEYS = keysOf<ExistingRoleOptions>()(['inRoles']);
 export const ROLE_KEYS = keysOf<RoleOptions>()(['inRoles', 'login', 'inherit', 'bypassRls', 'createDb', 'createRole', 'connectionLimit', 'validUntil', 'password']);
 export const MEMBERSHIP_KEYS = keysOf<MembershipInput>()(['role', 'admin', 'inherit', 'set']);

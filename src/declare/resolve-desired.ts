@@ -122,8 +122,9 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
     }
     // INSERT into a serial column calls nextval(), which needs USAGE on the
     // sequence; identity columns do not check it, but granting it keeps
-    // explicit nextval()/currval() calls working the same for both.
-    for (const seq of found.sequences) {
+    // explicit nextval()/currval() calls working the same for both. Without
+    // implied grants, owned sequences are not managed at all.
+    for (const seq of collected.impliedGrants ? found.sequences : []) {
       ownedSequences.push({ schema: seq.schema, name: seq.name });
       usageOnlySequences.set(seq.oid, seq.acl);
       const target: GrantTarget = { kind: 'sequence', schema: seq.schema, name: seq.name };
@@ -137,6 +138,7 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
   for (const s of collected.schemas) {
     const found = catalog.schemas.get(s.name);
     if (found) managedSchemas.add(found.oid);
+    if (s.revokeFromPublic) publicControlled.push(targetKey({ kind: 'schema', name: s.name }));
     for (const g of s.grants) addGrants(g, 'schema', { kind: 'schema', name: s.name }, found?.owner, `schema ${quoteIdent(s.name)}`);
   }
 
@@ -204,12 +206,17 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
     for (const g of d.grants) addGrants(g, d.objects, target, owner, `objects ${quoteIdent(owner)} creates`);
   }
 
-  // Privileges on an object are useless without USAGE on its schema: every
-  // grantee gets it, unless everyone has it through PUBLIC once the plan
-  // is applied (as on the `public` schema by default). PUBLIC's USAGE is what
-  // the declaration says on a declared schema once PUBLIC is managed; on any
-  // other schema nothing is ever revoked, so what PUBLIC holds now it keeps.
+  // Privileges on an object are useless without USAGE on its schema. On a
+  // schema that is not declared, every grantee gets it (implied grants),
+  // unless everyone has it through PUBLIC once the plan is applied (as on
+  // the `public` schema by default); nothing is ever revoked there, so what
+  // PUBLIC holds now it keeps. A declared schema's ACL is exactly what it
+  // declares: a grantee left without USAGE there is told its grants are
+  // inert, never granted it silently (that would widen the declared ACL).
+  // PUBLIC's USAGE is what the declaration says on a declared schema once
+  // PUBLIC is managed (a grantee elsewhere, or revokeFromPublic).
   const publicManaged = grants.some((g) => g.grantee === 'public');
+  const revokedFromPublic = new Set(collected.schemas.filter((s) => s.revokeFromPublic).map((s) => s.name));
   // Declared schema USAGE, gathered in one pass (one pass per schema would be quadratic with many schemas).
   const declaredUsageBySchema = new Map<string, Set<string>>();
   for (const g of grants) {
@@ -220,12 +227,21 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
   }
   for (const [schemaName, grantees] of usageBySchema) {
     const owner = catalog.schemas.get(schemaName)?.owner;
+    const declared = declaredSchemas.has(schemaName);
+    const implied = collected.impliedGrants && !declared;
     const declaredUsage = declaredUsageBySchema.get(schemaName) ?? new Set<string>();
-    const publicKeepsUsage = !(publicManaged && declaredSchemas.has(schemaName)) && (catalog.schemas.get(schemaName)?.acl ?? []).some((e) => e.grantee === 'public' && e.privilege === 'USAGE');
-    const publicHasUsage = declaredUsage.has('public') || grantees.has('public') || publicKeepsUsage;
+    const held = catalog.schemas.get(schemaName)?.acl ?? [];
+    const holds = (grantee: string) => held.some((e) => e.grantee === grantee && e.privilege === 'USAGE');
+    const publicManagedHere = declared && (publicManaged || revokedFromPublic.has(schemaName));
+    const publicHasUsage = declaredUsage.has('public') || (implied && grantees.has('public')) || (!publicManagedHere && holds('public'));
     for (const grantee of grantees) {
       if (grantee === owner || declaredUsage.has(grantee) || (publicHasUsage && grantee !== 'public')) continue;
-      grants.push({ target: { kind: 'schema', name: schemaName }, grantee, privilege: 'USAGE', grantable: false });
+      if (implied) {
+        grants.push({ target: { kind: 'schema', name: schemaName }, grantee, privilege: 'USAGE', grantable: false });
+      } else if (declared || !holds(grantee)) {
+        // On a schema that is not declared, what a grantee holds is never revoked: only one holding nothing is told.
+        diagnostics.push(inertGrantsDiagnostic(schemaName, grantee, declared));
+      }
     }
   }
 
@@ -262,6 +278,19 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
       grantees: [...managedGrantees].sort(compareText),
     },
     diagnostics,
+  };
+}
+
+function inertGrantsDiagnostic(schema: string, grantee: string, declared: boolean): Diagnostic {
+  const who = grantee === 'public' ? 'PUBLIC' : `Role ${quoteIdent(grantee)}`;
+  const fix = declared
+    ? `add grant('USAGE', { to: ${JSON.stringify(grantee)} }) to schema(${JSON.stringify(schema)}, { grants }), or grant USAGE to a role it is a member of`
+    : `declare schema(${JSON.stringify(schema)}, { grants: [grant('USAGE', { to: ${JSON.stringify(grantee)} })] }), or turn impliedGrants back on`;
+  return {
+    code: 'INERT_GRANT',
+    severity: 'warning',
+    subject: `${quoteIdent(schema)} / ${grantee === 'public' ? 'PUBLIC' : quoteIdent(grantee)}`,
+    message: `${who} is granted privileges on objects in schema ${quoteIdent(schema)} but ${declared ? 'the declared schema gives it' : 'holds'} no USAGE there (directly or through PUBLIC), so those grants have no effect unless it inherits USAGE from a role it is a member of: ${fix}.`,
   };
 }
 

@@ -42,6 +42,8 @@ export interface TableSpec {
 export interface SchemaSpec {
   readonly name: string;
   readonly grants: readonly GrantSpec[];
+  /** PUBLIC keeps only what grants gives it (left out: as false). */
+  readonly revokeFromPublic?: boolean;
 }
 
 /** One inRoles entry of the member role: a group among the managed roles; inherit and set only on PostgreSQL 16+. */
@@ -89,6 +91,8 @@ export interface AccessSpec {
   readonly tables: readonly TableSpec[];
   readonly routines: readonly RoutineSpec[];
   readonly defaultPrivileges: readonly DefaultPrivilegesSpec[];
+  /** defineAccess({ impliedGrants: false }) when false (left out: true). */
+  readonly impliedGrants?: boolean;
 }
 
 export interface AccessPair {

@@ -118,7 +118,9 @@ function tableArbitrary(t: FixtureTable, tablePrivileges: readonly string[]): fc
 }
 
 function schemaArbitrary(name: string): fc.Arbitrary<AccessSpec['schemas'][number] | undefined> {
-  const declared = fc.record({ name: fc.constant(name), grants: fc.array(grantArbitrary(['USAGE', 'CREATE']), { maxLength: 2 }) });
+  const declared = fc
+    .record({ name: fc.constant(name), grants: fc.array(grantArbitrary(['USAGE', 'CREATE']), { maxLength: 2 }), revokeFromPublic: maybe(fc.boolean(), 3) })
+    .map((s) => defined(s));
   return rarely(fc.constant(undefined), declared, 3);
 }
 
@@ -178,6 +180,7 @@ export function accessSpecArbitrary(o: ArbitraryOptions): fc.Arbitrary<AccessSpe
         .map((list) => list.filter((t): t is TableSpec => t !== undefined)),
       routines: fc.tuple(...FIXTURE_ROUTINES.map((r) => maybe(routineArbitrary(r)))).map((list) => list.filter((r): r is RoutineSpec => r !== undefined)),
       defaultPrivileges: fc.uniqueArray(defaultPrivilegesArbitrary(o.tablePrivileges), { maxLength: 2, selector: defaultPrivilegesKey }),
+      impliedGrants: rarely(fc.constant(undefined), fc.constant(false), 5),
     })
     .map((spec) => defined(spec));
 }

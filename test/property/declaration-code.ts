@@ -64,7 +64,8 @@ interface WrittenDeclaration {
   /** role(r.m, member): first in the roles list when loose, last otherwise. */
   member?: WrittenMember;
   memberFirst: boolean;
-  schemas: { name: string; grants: WrittenGrant[] }[];
+  schemas: { name: string; grants: WrittenGrant[]; revokeFromPublic?: boolean }[];
+  impliedGrants?: boolean;
   tables: WrittenTable[];
   routines: WrittenRoutine[];
   defaultPrivileges: WrittenDefaultPrivileges[];
@@ -133,7 +134,8 @@ function written(spec: AccessSpec): WrittenDeclaration {
     roles: rolesOf(spec).map((r) => new RoleRef(r)),
     ...(member ? { member } : {}),
     memberFirst: loose,
-    schemas: spec.schemas.map((x) => ({ name: x.name, grants: grants(x.grants) })),
+    schemas: spec.schemas.map((x) => ({ name: x.name, grants: grants(x.grants), ...(x.revokeFromPublic !== undefined ? { revokeFromPublic: x.revokeFromPublic } : {}) })),
+    ...(spec.impliedGrants !== undefined ? { impliedGrants: spec.impliedGrants } : {}),
     tables,
     routines: spec.routines.map((r) => {
       const f = fixtureRoutine(r.routine);
@@ -166,7 +168,8 @@ export function toDeclaration(spec: AccessSpec, roles: RoleNames): AccessDeclara
   const listed = d.roles.map(resolve);
   return defineAccess({
     roles: d.memberFirst ? [...member, ...listed] : [...listed, ...member],
-    schemas: d.schemas.map((x) => schema(x.name, { grants: grants(x.grants) })),
+    ...(d.impliedGrants !== undefined ? { impliedGrants: d.impliedGrants } : {}),
+    schemas: d.schemas.map((x) => schema(x.name, { grants: grants(x.grants), ...(x.revokeFromPublic !== undefined ? { revokeFromPublic: x.revokeFromPublic } : {}) })),
     tables: d.tables.map((t) =>
       table(t.name, {
         ...t.options,
@@ -215,7 +218,9 @@ export function describeSpec(spec: AccessSpec): string {
     ];
     return `table(${str(t.name)}${options.length ? `, { ${options.join(', ')} }` : ''})`;
   });
-  const schemas = d.schemas.map((x) => `schema(${str(x.name)}, { grants: ${grants(x.grants, '    ')} })`);
+  const schemas = d.schemas.map(
+    (x) => `schema(${str(x.name)}, { grants: ${grants(x.grants, '    ')}${x.revokeFromPublic !== undefined ? `, revokeFromPublic: ${x.revokeFromPublic}` : ''} })`,
+  );
   const member = d.member ? [`role(r.m, ${object(d.member as unknown as Record<string, unknown>)})`] : [];
   const roles = d.roles.map(value);
   const routines = d.routines.map((r) => {
@@ -230,6 +235,7 @@ export function describeSpec(spec: AccessSpec): string {
   return [
     'defineAccess({',
     `  roles: [${(d.memberFirst ? [...member, ...roles] : [...roles, ...member]).join(', ')}],`,
+    ...(d.impliedGrants !== undefined ? [`  impliedGrants: ${d.impliedGrants},`] : []),
     ...(schemas.length ? [`  schemas: ${block(schemas, '  ')},`] : []),
     `  tables: ${block(tables, '  ')},`,
     ...(routines.length ? [`  routines: ${block(routines, '  ')},`] : []),

@@ -21,11 +21,11 @@
  *   (on the table or a column); the sequences' other privileges are left
  *   alone;
  * - every table (or column, or routine) grantee gets USAGE on the object's
- *   schema unless PUBLIC holds it once the declaration is applied; on a
- *   schema that is not declared nothing is ever revoked, a declared schema's
- *   ACL for the managed grantees is exactly its declared grants plus those
- *   implied USAGEs, and a declared schema that does not exist is created,
- *   owned by the connected role;
+ *   schema when that schema is not declared, unless PUBLIC holds it once the
+ *   declaration is applied; there nothing is ever revoked; a declared
+ *   schema's ACL for the managed grantees is exactly its declared grants
+ *   (nothing implied), and a declared schema that does not exist is
+ *   created, owned by the connected role;
  * - routines, default privileges and the member role: expected-objects.ts;
  * - everything else is as it was.
  *
@@ -152,7 +152,8 @@ export function expectedSnapshot(before: CatalogState, spec: AccessSpec, ctx: Ex
 
     // Sequence USAGE follows INSERT (on the table or any of its columns).
     const inserters = new Set([...declared, ...[...declaredColumns.values()].flatMap((acl) => [...acl])].filter(([, privileges]) => privileges.has('INSERT')).map(([grantee]) => grantee));
-    for (const name of f.sequences) {
+    // Without implied grants, owned sequences are left alone.
+    for (const name of spec.impliedGrants === false ? [] : f.sequences) {
       const sequence = result.relations.find((r) => r.schema === f.schema && r.name === name)!;
       const kept = parseAcl(sequence.acl).filter((e) => !(managed.has(e.grantee) && e.privilege === 'USAGE' && e.grantee !== owner));
       sequence.acl = [...kept.map((e) => entry(e.grantee, e.privilege, e.grantable)), ...[...inserters].filter((g) => g !== owner).map((g) => entry(g, 'USAGE', false))].sort(byText);
@@ -179,14 +180,13 @@ export function expectedSnapshot(before: CatalogState, spec: AccessSpec, ctx: Ex
     if (!declaredSchema && usage.size === 0) continue;
     const acl = parseAcl(s.acl);
     const declared = declaredSchema ? merge(declaredSchema.grants, SCHEMA_PRIVILEGES, owner, label) : new Map<string, Map<string, boolean>>();
-    const publicHasUsage =
-      usage.has('PUBLIC') ||
-      (declaredSchema && managed.has('PUBLIC') ? (declared.get('PUBLIC')?.has('USAGE') ?? false) : acl.some((e) => e.grantee === 'PUBLIC' && e.privilege === 'USAGE'));
-    const implied = [...usage].filter((g) => g === 'PUBLIC' || !publicHasUsage);
+    const publicHasUsage = usage.has('PUBLIC') || acl.some((e) => e.grantee === 'PUBLIC' && e.privilege === 'USAGE');
+    const implied = spec.impliedGrants === false ? [] : [...usage].filter((g) => g === 'PUBLIC' || !publicHasUsage);
     if (declaredSchema) {
-      for (const g of implied) if (!declared.get(g)?.has('USAGE')) addTo(declared, g, 'USAGE', false);
+      // A declared schema's ACL is exactly what it declares: nothing implied. PUBLIC's entry too with revokeFromPublic.
+      const managedHere = (g: string) => managed.has(g) || (g === 'PUBLIC' && declaredSchema.revokeFromPublic === true);
       s.acl = combine(
-        acl.filter((e) => !managed.has(e.grantee) || e.grantee === owner),
+        acl.filter((e) => !managedHere(e.grantee) || e.grantee === owner),
         declared,
       );
     } else {
