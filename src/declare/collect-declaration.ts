@@ -89,10 +89,11 @@ export async function collectStructure(declaration: AccessDeclaration): Promise<
   const database = collectDatabase(declaration.database, errors);
   const defaultPrivileges = declaration.defaultPrivileges.map((d) => collectDefaultPrivileges(d, errors)).filter((d) => d !== null);
 
-  // Roles every grant may name: the declared ones (plus those Drizzle policies name).
-  for (const t of tables) for (const g of t.grants) checkRoles(g.grantees, g.origin, roles, errors, false);
+  // Roles every grant may name: the declared ones (plus those Drizzle policies name), except policy-only ones.
+  const grantsUnmanaged = new Set(roleDeclarations.filter((r) => r.grantsUnmanaged).map((r) => r.name));
+  for (const t of tables) for (const g of t.grants) checkRoles(g.grantees, g.origin, roles, errors, false, grantsUnmanaged);
   const otherGrants = [...schemas, ...sequences, ...routines, ...(database ? [database] : []), ...defaultPrivileges].flatMap((o) => o.grants);
-  for (const g of otherGrants) checkRoles(g.grantees, g.origin, roles, errors, false);
+  for (const g of otherGrants) checkRoles(g.grantees, g.origin, roles, errors, false, grantsUnmanaged);
   // forRole may also be the connected role without being listed: known only when planning (resolve-desired checks it).
 
   // Roles Drizzle's pgRole() named are existing roles, as a plain name is; attributes written on them are not applied: said so.

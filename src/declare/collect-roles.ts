@@ -29,13 +29,14 @@ export function collectRoles(declared: readonly (RoleDeclaration | ExistingRoleD
       attributes: d.kind === 'role' ? collectAttributes(d, what, errors) : null,
       inRoles: d.options.inRoles === undefined ? undefined : collectMemberships(d.options.inRoles, what, errors),
       passwordEnv: d.kind === 'role' ? collectPassword(d, what, errors) : undefined,
+      grantsUnmanaged: d.kind === 'existing-role' && grantsOption(d, what, errors) === 'unmanaged',
     };
     const prior = byName.get(d.name);
     if (!prior) {
       byName.set(d.name, collected);
     } else if (prior.managed !== collected.managed) {
       errors.push(`Role ${quoteIdent(d.name)} is declared both with role() (managed: created and altered by pg-access) and as an existing role (a plain name or existingRole(): never changed). Keep one of them.`);
-    } else if (collected.managed || (prior.inRoles && collected.inRoles)) {
+    } else if (collected.managed || (prior.inRoles && collected.inRoles) || prior.grantsUnmanaged !== collected.grantsUnmanaged) {
       errors.push(`Role ${quoteIdent(d.name)} is declared more than once; declare it once.`);
     } else if (collected.inRoles) {
       byName.set(d.name, collected);
@@ -44,6 +45,13 @@ export function collectRoles(declared: readonly (RoleDeclaration | ExistingRoleD
   const roles = [...byName.values()];
   checkMembershipCycles(roles.flatMap((r) => (r.inRoles ?? []).map((m) => ({ member: r.name, role: m.role }))), errors);
   return roles;
+}
+
+function grantsOption(d: ExistingRoleDeclaration, what: string, errors: string[]): 'managed' | 'unmanaged' {
+  const value = d.options.grants;
+  if (value === undefined || value === 'managed' || value === 'unmanaged') return value ?? 'managed';
+  errors.push(`${what}: grants must be 'managed' or 'unmanaged', got ${describeValue(value)}.`);
+  return 'managed';
 }
 
 function collectAttributes(d: RoleDeclaration, what: string, errors: string[]): Omit<Role, 'name'> {

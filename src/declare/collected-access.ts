@@ -60,6 +60,8 @@ export interface CollectedRole {
   /** undefined: memberships not declared (existing role without inRoles). */
   readonly inRoles: readonly CollectedMembership[] | undefined;
   readonly passwordEnv: string | undefined;
+  /** existingRole(name, { grants: 'unmanaged' }): named by policies only; its grants are never changed. */
+  readonly grantsUnmanaged?: boolean;
 }
 
 export interface CollectedSequence {

@@ -13,7 +13,7 @@ export type Where = string | (() => string);
 
 export const whereText = (where: Where): string => (typeof where === 'string' ? where : where());
 
-export function checkRoles(roles: readonly string[], where: Where, managed: Set<string>, errors: string[], policy: boolean): void {
+export function checkRoles(roles: readonly string[], where: Where, managed: Set<string>, errors: string[], policy: boolean, grantsUnmanaged?: ReadonlySet<string>): void {
   for (const role of roles) {
     if (typeof role !== 'string' || role === '') {
       errors.push(`${whereText(where)}: role ${describeValue(role)} is not a role name.`);
@@ -23,6 +23,10 @@ export function checkRoles(roles: readonly string[], where: Where, managed: Set<
     if (policy && (SPECIAL_POLICY_ROLES as readonly string[]).includes(role)) continue;
     if (!policy && (role === 'current_user' || role === 'current_role' || role === 'session_user')) {
       errors.push(`${whereText(where)}: grants name roles explicitly; ${role} is only accepted in a policy's to.`);
+      continue;
+    }
+    if (!policy && grantsUnmanaged?.has(role)) {
+      errors.push(`${whereText(where)} names role ${JSON.stringify(role)}, declared with existingRole(${JSON.stringify(role)}, { grants: 'unmanaged' }): pg-access never changes its grants. Remove this grant, or the option.`);
       continue;
     }
     if (!managed.has(role)) {

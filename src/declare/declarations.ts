@@ -104,9 +104,17 @@ export interface MembershipInput {
 export interface ExistingRoleOptions {
   /** Roles it is a member of. For an existing role, memberships in roles declared with role() are managed; others are only added. */
   inRoles?: readonly (string | MembershipInput)[];
+  /**
+   * 'unmanaged': the role is named by policies only; pg-access never grants
+   * or revokes its privileges (a provider's `authenticated`, whose grants
+   * the provider or your migrations keep), and a grant() naming it is an
+   * error. Default 'managed': its grants on declared objects are exactly the
+   * declared ones.
+   */
+  grants?: 'managed' | 'unmanaged';
 }
 
-export interface RoleOptions extends ExistingRoleOptions {
+export interface RoleOptions extends Omit<ExistingRoleOptions, 'grants'> {
   /** Every attribute left out takes CREATE ROLE's default (NOLOGIN, INHERIT, NOBYPASSRLS, NOCREATEDB, NOCREATEROLE, no connection limit, no expiry). */
   login?: boolean;
   inherit?: boolean;

@@ -11,6 +11,7 @@ import { quoteIdent, quoteQualified } from '../render/sql/quote.js';
 import type { GrantedKind } from './collect-grant.js';
 import type { CollectedAccess, CollectedGrant } from './collected-access.js';
 import { resolveRoles, type ManagedObjects } from './resolve-roles.js';
+import { unreachablePolicies } from './unreachable-policies.js';
 
 export interface ResolvedDeclaration {
   /** Policies still carry the declared expression text; normalization replaces it with PostgreSQL's deparse. */
@@ -259,8 +260,10 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
     throw new PgAccessError('DECLARATION_DOES_NOT_MATCH_DATABASE', `The declaration does not fit the database; nothing was changed.`, errors);
   }
 
-  const managedGrantees = new Set<string>([...collected.roles, ...resolvedRoles.scope.droppedRoles]);
+  const unmanagedGrantees = collected.roleDeclarations.filter((r) => r.grantsUnmanaged).map((r) => r.name);
+  const managedGrantees = new Set<string>([...collected.roles.filter((r) => !unmanagedGrantees.includes(r)), ...resolvedRoles.scope.droppedRoles]);
   for (const g of grants) managedGrantees.add(g.grantee);
+  diagnostics.push(...unreachablePolicies(policies, grants, catalog, managedGrantees, new Set(unmanagedGrantees)));
   const schemas = [...new Set([...scopeSchemas].filter((s) => declaredSchemas.has(s) || catalog.schemas.has(s)))].sort(compareText);
 
   return {
@@ -276,6 +279,7 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
       otherTargets,
       publicControlled,
       grantees: [...managedGrantees].sort(compareText),
+      unmanagedGrantees,
     },
     diagnostics,
   };

@@ -11,7 +11,8 @@ import { keyOf } from '../model/qualified-name.js';
  */
 export function reportUnmanaged(actual: AccessState, scope: Scope): Diagnostic[] {
   const tables = new Set(scope.tables.map((t) => relationKey('table', t.schema, t.name)));
-  const grantees = new Set(scope.grantees);
+  // Roles declared with grants: 'unmanaged' hold what they hold on purpose: not reported.
+  const grantees = new Set([...scope.grantees, ...(scope.unmanagedGrantees ?? [])]);
   const byHolder = new Map<string, { subject: string; grantee: string; privileges: string[] }>();
   for (const g of actual.grants) {
     const t = g.target;

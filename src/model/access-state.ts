@@ -70,4 +70,6 @@ export interface Scope {
   readonly publicControlled: readonly string[];
   /** Grantees whose grants on in-scope objects are managed ('public' when PUBLIC is). */
   readonly grantees: readonly string[];
+  /** Roles declared with grants: 'unmanaged': named by policies, their grants left alone and not reported. */
+  readonly unmanagedGrantees?: readonly string[];
 }

@@ -1,0 +1,82 @@
+import type { CatalogSnapshot } from '../introspect/catalog-snapshot.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { Grant } from '../model/grant.js';
+import type { Policy, PolicyCommand } from '../model/policy.js';
+import { qualifiedKey } from '../model/qualified-name.js';
+import { quoteIdent, quoteQualified } from '../render/sql/quote.js';
+
+/** The table privileges a command needs; a policy FOR ALL is reachable through any of them. */
+const COMMAND_PRIVILEGES: Record<PolicyCommand, readonly string[]> = {
+  SELECT: ['SELECT'],
+  INSERT: ['INSERT'],
+  UPDATE: ['UPDATE'],
+  DELETE: ['DELETE'],
+  ALL: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+};
+
+/** How many policies one warning names before "and N more". */
+const NAMED = 5;
+
+/**
+ * The lockout trap: a policy for a role that, once the plan is applied, has
+ * no privilege for the policy's command on its table (granted to it
+ * directly or to PUBLIC, table- or column-level) can never apply: PostgreSQL
+ * checks privileges before policies. Declaring only policies for a role
+ * whose grants pg-access manages revokes its grants, and every such policy
+ * becomes unreachable; one warning per role says so and how to fix it.
+ *
+ * After the plan, a managed grantee holds exactly its desired grants; any
+ * other holder keeps what the catalog shows. The owner always holds every
+ * privilege. A privilege inherited through a membership is not seen here
+ * (the warning says so).
+ */
+export function unreachablePolicies(
+  policies: readonly Policy[],
+  desiredGrants: readonly Grant[],
+  catalog: CatalogSnapshot,
+  managedGrantees: ReadonlySet<string>,
+  grantsUnmanaged: ReadonlySet<string>,
+): Diagnostic[] {
+  const held = new Map<string, Set<string>>();
+  const hold = (schema: string, table: string, grantee: string, privilege: string) => {
+    const key = `${schema}\0${table}\0${grantee}`;
+    let privileges = held.get(key);
+    if (!privileges) held.set(key, (privileges = new Set()));
+    privileges.add(privilege);
+  };
+  for (const g of desiredGrants) {
+    if (g.target.kind === 'table') hold(g.target.schema, g.target.name, g.grantee, g.privilege);
+    else if (g.target.kind === 'column') hold(g.target.schema, g.target.table, g.grantee, g.privilege);
+  }
+  const read = new Set<string>();
+  const byRole = new Map<string, { policies: string[]; unmanaged: boolean }>();
+  for (const p of policies) {
+    const key = qualifiedKey({ schema: p.schema, name: p.table });
+    const table = catalog.tables.get(key);
+    if (!table) continue;
+    if (!read.has(key)) {
+      read.add(key);
+      for (const e of [...table.acl, ...table.columnAcl]) if (!managedGrantees.has(e.grantee)) hold(p.schema, p.table, e.grantee, e.privilege);
+    }
+    const needs = COMMAND_PRIVILEGES[p.command];
+    const has = (grantee: string) => needs.some((privilege) => held.get(`${p.schema}\0${p.table}\0${grantee}`)?.has(privilege));
+    for (const role of p.roles) {
+      if (role === 'public' || role === table.owner || has(role) || has('public')) continue;
+      const entry = byRole.get(role) ?? { policies: [], unmanaged: grantsUnmanaged.has(role) };
+      entry.policies.push(`${quoteIdent(p.name)} on ${quoteQualified(p.schema, p.table)} (${p.command === 'ALL' ? 'any command' : p.command})`);
+      byRole.set(role, entry);
+    }
+  }
+  return [...byRole].map(([role, { policies: named, unmanaged }]) => {
+    const listed = named.slice(0, NAMED).join(', ') + (named.length > NAMED ? `, and ${named.length - NAMED} more` : '');
+    const fix = unmanaged
+      ? `its grants are unmanaged (grants: 'unmanaged'), so grant the privileges where they are kept`
+      : `grant the privileges they need (grant('SELECT', { to: ${JSON.stringify(role)} }), ...), or, if the role's grants are kept elsewhere (a provider's role), declare it existingRole(${JSON.stringify(role)}, { grants: 'unmanaged' }) so that pg-access leaves them alone`;
+    return {
+      code: 'POLICY_UNREACHABLE',
+      severity: 'warning' as const,
+      subject: quoteIdent(role),
+      message: `${named.length} polic${named.length > 1 ? 'ies' : 'y'} for role ${quoteIdent(role)} can never apply, because after this plan the role has no privilege for the command on the table (granted directly or to PUBLIC; a privilege it inherits from a role it is a member of is not seen here): ${listed}. PostgreSQL checks privileges before policies: ${fix}.`,
+    };
+  });
+}
