@@ -129,4 +129,26 @@ describe('default privileges', () => {
     const empty = defineAccess({ roles: [], tables: [], defaultPrivileges: [defaultPrivileges({ on: 'tables' })] });
     expect((await plan(db.pool, empty)).isEmpty).toBe(true);
   });
+
+  it('revokeFromPublic on tables takes away what PUBLIC was given by default, although PUBLIC has no built-in table defaults', async () => {
+    // Property pair (seed 1802665771): A gives PUBLIC TRIGGER on r.c's future
+    // tables; B = { forRole: r.c, on: 'tables', revokeFromPublic: true, grants: [] }.
+    // pg-access revoked it; the README model kept it (it read revokeFromPublic
+    // as meaningful only where PostgreSQL gives PUBLIC defaults). The
+    // declaration says PUBLIC keeps only what its grants give: revoked.
+    await db.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${quote(r.pr_b)} GRANT TRIGGER ON TABLES TO PUBLIC`);
+    const access = defineAccess({ roles: [r.pr_b], tables: [], defaultPrivileges: [defaultPrivileges({ forRole: r.pr_b, on: 'tables', revokeFromPublic: true, grants: [] })] });
+    const p = await plan(db.pool, access);
+    await runStatements(db.pool, p.up);
+    const entries = await db.query(
+      `SELECT count(*)::int AS n FROM pg_default_acl d, aclexplode(d.defaclacl) e WHERE d.defaclrole = $1::regrole AND d.defaclobjtype = 'r' AND e.grantee = 0`,
+      [quote(r.pr_b)],
+    );
+    expect(entries.rows[0].n).toBe(0);
+    expect((await plan(db.pool, access)).isEmpty).toBe(true);
+    await runStatements(db.pool, p.down);
+    await db.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${quote(r.pr_b)} REVOKE TRIGGER ON TABLES FROM PUBLIC`);
+  });
 });
+
+const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;

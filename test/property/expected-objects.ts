@@ -58,11 +58,11 @@ export function expectDefaultPrivileges(result: AccessSnapshot, entries: readonl
     const row = result.defaultAcls.find((x) => x.key === key);
     // PUBLIC is add-only where PostgreSQL gives it a default (a global entry
     // for functions) unless revokeFromPublic; elsewhere it is managed like any
-    // grantee once the declaration names it.
+    // grantee once the declaration names it, and on this entry whenever it
+    // says revokeFromPublic (PUBLIC then keeps only what the grants give it).
     const publicByDefault = d.inSchema === undefined && d.on === 'functions';
-    const kept = parseAcl(row?.acl ?? builtin).filter(
-      (e) => e.grantee === owner || (e.grantee === 'PUBLIC' && publicByDefault ? !d.revokeFromPublic : !managed.has(e.grantee)),
-    );
+    const publicManaged = (e: { grantee: string }) => (publicByDefault ? d.revokeFromPublic === true : managed.has('PUBLIC') || d.revokeFromPublic === true);
+    const kept = parseAcl(row?.acl ?? builtin).filter((e) => e.grantee === owner || (e.grantee === 'PUBLIC' ? !publicManaged(e) : !managed.has(e.grantee)));
     const acl = combine(kept, merge(d.grants, privileges, owner, label));
     const others = result.defaultAcls.filter((x) => x.key !== key);
     result.defaultAcls = acl.join('\n') === builtin.join('\n') ? others : [...others, { key, acl }];
