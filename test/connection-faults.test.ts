@@ -189,6 +189,9 @@ async function killWhileWaiting<T>(
         `SELECT pid, query FROM pg_stat_activity WHERE datname = $1 AND application_name = $2 AND $3 = ANY (pg_blocking_pids(pid))`,
         [db.name, options.applicationName, holderPid],
       );
+      // pg_stat_activity is read once per statement, before pg_blocking_pids runs: the query seen may be the one
+      // before the blocked statement. Blocked, the backend cannot move on, so a second read names the right one.
+      if (rows.length === 1) rows[0]!.query = (await db.admin.query(`SELECT query FROM pg_stat_activity WHERE pid = $1`, [rows[0]!.pid])).rows[0].query;
       if (rows.length === 1 && (await (options.ready ?? (async () => true))(rows[0]!))) waiting = rows[0]!;
       else if (settled) throw new Error(`the ${options.applicationName} session ended before it was seen waiting for ${options.lockedTable}: ${JSON.stringify(await outcome, errorFields)}`);
       else if (Date.now() > deadline) {
