@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPrivileges, defineAccess, grant, plan, routine, schema, table, type AccessDeclaration } from '../src/index.js';
 import { accessSnapshot, runStatements } from './support/catalog.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { createTestDatabase, quoteIdent, type TestDatabase } from './support/database.js';
 import { createRoles } from './support/roles.js';
 
 let db: TestDatabase;
@@ -136,19 +136,18 @@ describe('default privileges', () => {
     // pg-access revoked it; the README model kept it (it read revokeFromPublic
     // as meaningful only where PostgreSQL gives PUBLIC defaults). The
     // declaration says PUBLIC keeps only what its grants give: revoked.
-    await db.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${quote(r.pr_b)} GRANT TRIGGER ON TABLES TO PUBLIC`);
+    await db.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(r.pr_b)} GRANT TRIGGER ON TABLES TO PUBLIC`);
     const access = defineAccess({ roles: [r.pr_b], tables: [], defaultPrivileges: [defaultPrivileges({ forRole: r.pr_b, on: 'tables', revokeFromPublic: true, grants: [] })] });
     const p = await plan(db.pool, access);
     await runStatements(db.pool, p.up);
     const entries = await db.query(
       `SELECT count(*)::int AS n FROM pg_default_acl d, aclexplode(d.defaclacl) e WHERE d.defaclrole = $1::regrole AND d.defaclobjtype = 'r' AND e.grantee = 0`,
-      [quote(r.pr_b)],
+      [quoteIdent(r.pr_b)],
     );
     expect(entries.rows[0].n).toBe(0);
     expect((await plan(db.pool, access)).isEmpty).toBe(true);
     await runStatements(db.pool, p.down);
-    await db.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${quote(r.pr_b)} REVOKE TRIGGER ON TABLES FROM PUBLIC`);
+    await db.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(r.pr_b)} REVOKE TRIGGER ON TABLES FROM PUBLIC`);
   });
 });
 
-const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;

@@ -37,6 +37,19 @@ async function freshTable(): Promise<{ name: string; probed: ProbedTable[] }> {
   return { name, probed: [{ sql: `public.${name}`, key: 'id', inserts: ['(5, 1)', '(6, 3)'] }] };
 }
 
+/** The user reads every row, fenced (restrictive: owner_id <= 2) through `fencedRole`; `member`: the user is in the group. */
+function fenced(name: string, fencedRole: string, member: boolean): AccessDeclaration {
+  return defineAccess({
+    roles: [r.ta_group, role(r.ta_user, { inherit: true, inRoles: member ? [r.ta_group] : [] })],
+    tables: [
+      table(name, {
+        policies: [policy('open', { for: 'SELECT', to: r.ta_user, using: 'true' }), policy('fence', { as: 'restrictive', for: 'SELECT', to: fencedRole, using: 'owner_id <= 2' })],
+        grants: [grant('SELECT', { to: r.ta_user })],
+      }),
+    ],
+  });
+}
+
 /** Applies A, observes it, observes B (its plan run in a rolled-back transaction), then runs B's plan statement by statement. */
 async function stepThrough(a: AccessDeclaration, b: AccessDeclaration, probes: Probe[], probed: ProbedTable[]) {
   await apply(db.pool, a);
@@ -73,17 +86,7 @@ describe('a plan run statement by statement, without a transaction', () => {
   it('known to widen today: a restrictive policy moving from a group to its member (the membership is revoked first)', async () => {
     const { name, probed } = await freshTable();
     const probes: Probe[] = [{ role: r.ta_user, settings: {} }];
-    const declare = (fencedRole: string, member: boolean) =>
-      defineAccess({
-        roles: [r.ta_group, role(r.ta_user, { inherit: true, inRoles: member ? [r.ta_group] : [] })],
-        tables: [
-          table(name, {
-            policies: [policy('open', { for: 'SELECT', to: r.ta_user, using: 'true' }), policy('fence', { as: 'restrictive', for: 'SELECT', to: fencedRole, using: 'owner_id <= 2' })],
-            grants: [grant('SELECT', { to: r.ta_user })],
-          }),
-        ],
-      });
-    const run = await stepThrough(declare(r.ta_group, true), declare(r.ta_user, false), probes, probed);
+    const run = await stepThrough(fenced(name, r.ta_group, true), fenced(name, r.ta_user, false), probes, probed);
     const seen = (ids: number[]) => ids.map((i) => `${r.ta_user} public.${name} SELECT ${i}`);
     expect([...run.before].sort()).toEqual(seen([1, 2]));
     expect([...run.after].sort()).toEqual(seen([1, 2]));
@@ -110,17 +113,7 @@ describe('a plan run statement by statement, without a transaction', () => {
   it('known to widen today, the mirror case: a restrictive policy moving from a member to its group (the membership is granted last)', async () => {
     const { name, probed } = await freshTable();
     const probes: Probe[] = [{ role: r.ta_user, settings: {} }];
-    const declare = (fencedRole: string, member: boolean) =>
-      defineAccess({
-        roles: [r.ta_group, role(r.ta_user, { inherit: true, inRoles: member ? [r.ta_group] : [] })],
-        tables: [
-          table(name, {
-            policies: [policy('open', { for: 'SELECT', to: r.ta_user, using: 'true' }), policy('fence', { as: 'restrictive', for: 'SELECT', to: fencedRole, using: 'owner_id <= 2' })],
-            grants: [grant('SELECT', { to: r.ta_user })],
-          }),
-        ],
-      });
-    const run = await stepThrough(declare(r.ta_user, false), declare(r.ta_group, true), probes, probed);
+    const run = await stepThrough(fenced(name, r.ta_user, false), fenced(name, r.ta_group, true), probes, probed);
     const seen = (ids: number[]) => ids.map((i) => `${r.ta_user} public.${name} SELECT ${i}`);
     expect([[...run.before].sort(), [...run.after].sort()]).toEqual([seen([1, 2]), seen([1, 2])]);
     // Pinned: the fence names the group before the member is in it.
