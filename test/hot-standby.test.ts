@@ -106,6 +106,33 @@ describe.skipIf(!available)(`check against a hot standby (pg_basebackup from ${B
     await primaryDb.query('GRANT SELECT ON notes TO standby_app');
   });
 
+  it('a large declaration on the standby: the second connection shares the session snapshot there too', async () => {
+    await primaryDb.query(`CREATE SCHEMA many; DO $$ BEGIN FOR i IN 0..999 LOOP EXECUTE format('CREATE TABLE many.%I (id int, owner_id int)', 't' || i); END LOOP; END $$`);
+    const access = defineAccess({
+      roles: ['standby_app'],
+      tables: Array.from({ length: 1000 }, (_, i) => table(`many.t${i}`, { policies: [policy('own', { for: 'SELECT', to: 'standby_app', using: `owner_id = ${i}` })] })),
+    });
+    await apply(primaryDb, access);
+    await caughtUp();
+    const ran: string[] = [];
+    const extraConnection = async () => {
+      const client = new pg.Client({ connectionString: urlOf(standby!, 'standby_app_db') });
+      await client.connect();
+      return {
+        query: ((sql: string, params?: unknown[]) => {
+          ran.push(sql.startsWith('SET TRANSACTION SNAPSHOT') ? 'import' : /JOIN pg_policy p /.test(sql) ? 'policies' : 'other');
+          return client.query(sql, params);
+        }) as pg.Client['query'],
+        release: () => client.end(),
+      };
+    };
+    const result = await plan(standbyDb, access, { extraConnection });
+    expect(result.isEmpty).toBe(true);
+    expect(ran.filter((q) => q !== 'other')).toEqual(['import', 'policies']);
+    expect(result.stats.policies).toBe(1000);
+    expect(result.stats.normalizedPolicies).toBe(0);
+  });
+
   it('the CLI on the standby: exit 0 in sync; exit 2 and one line naming the fix when it cannot judge', async () => {
     await caughtUp();
     const dir = path.join(repo, '.pg-access-tmp', `standby-${process.pid}`);

@@ -56,6 +56,14 @@ describe('a role that only policies name', () => {
     const warning = partly.diagnostics.find((d) => d.code === 'POLICY_UNREACHABLE')!;
     expect(warning.message).toContain(`1 policy for role`);
     expect(warning.message).toContain(`"own_delete" on "public"."notes" (DELETE)`);
+    // Many: five are named, the rest counted.
+    const many = Array.from({ length: 7 }, (_, i) => policy(`read_${i}`, { for: 'SELECT', to: r.po_authenticated, using: `owner_id = ${i}` }));
+    const counted = (await plan(db.pool, defineAccess({ roles: [r.po_authenticated], tables: [table('notes', { policies: many })] }))).diagnostics.find(
+      (d) => d.code === 'POLICY_UNREACHABLE',
+    )!;
+    expect(counted.message).toContain(`7 policies for role`);
+    expect(counted.message).toContain(`"read_4" on "public"."notes" (SELECT), and 2 more.`);
+    expect(counted.message).not.toContain('"read_5"');
   });
 
   it("declared with grants: 'unmanaged', its privileges are left alone and not reported; its policies are enforced", async () => {

@@ -589,8 +589,8 @@ describe('a large declaration reads its policies on two connections at once', ()
     await apply(db.pool, access());
   });
 
-  /** A second connection of the test's own that counts what it ran. */
-  function countingConnection(): {
+  /** A second connection of the test's own that counts what it ran; `beforeBegin` runs before it begins its transaction (after the session's first query). */
+  function countingConnection(hooks: { beforeBegin?: () => Promise<void>; refuse?: RegExp } = {}): {
     open: () => Promise<{ query: pg.Client['query']; release(): Promise<void> }>;
     opened: () => number;
     policyQueries: () => number;
@@ -608,8 +608,10 @@ describe('a large declaration reads its policies on two connections at once', ()
         await client.connect();
         opened++;
         return {
-          query: ((sql: string, params?: unknown[]) => {
-            if (/FROM pg_policy p/.test(sql) && !sql.startsWith('DO')) policyQueries++;
+          query: (async (sql: string, params?: unknown[]) => {
+            if (hooks.refuse?.test(sql)) throw Object.assign(new Error('refused by the test'), { code: '0A000' });
+            if (sql.startsWith('BEGIN')) await hooks.beforeBegin?.();
+            if (/JOIN pg_policy p /.test(sql) && !sql.startsWith('DO')) policyQueries++;
             if (sql.startsWith('DO $pg_access$')) normalizations++;
             return client.query(sql, params);
           }) as pg.Client['query'],
@@ -638,6 +640,18 @@ describe('a large declaration reads its policies on two connections at once', ()
         ]);
         await apply(db.pool, access());
       }
+      // The second connection reads in the session's snapshot: a change committed after the session's first query is not half seen.
+      const late = countingConnection({ beforeBegin: () => db.query(`ALTER POLICY own ON ${names[3]} USING (true)`).then(() => undefined) });
+      expect((await plan(single, access(), { extraConnection: late.open })).isEmpty).toBe(true);
+      expect(late.policyQueries()).toBe(1);
+      expect((await plan(single, access())).operations.map((o) => o.description)).toEqual([`alter policy "own" on ${names[3]}`]);
+      await apply(db.pool, access());
+      // A second connection that cannot import the snapshot (a pooler, say) is no error: the session reads every policy itself.
+      const refusing = countingConnection({ refuse: /^SET TRANSACTION SNAPSHOT/ });
+      await db.query(`ALTER POLICY own ON ${names[3]} USING (true)`);
+      expect((await plan(single, access(), { extraConnection: refusing.open })).operations.map((o) => o.description)).toEqual([`alter policy "own" on ${names[3]}`]);
+      expect([refusing.opened(), refusing.policyQueries()]).toEqual([1, 0]);
+      await apply(db.pool, access());
       // Below the threshold, no second connection is opened.
       const small = countingConnection();
       await plan(single, defineAccess({ roles: [r.ro_app], tables: names.slice(0, count - 1).map((n) => table(n)) }), { extraConnection: small.open });

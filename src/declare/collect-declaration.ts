@@ -4,6 +4,7 @@ import { qualifiedKey } from '../model/qualified-name.js';
 import { textPool, type TextPool } from '../model/text-pool.js';
 import { quoteIdent } from '../render/sql/quote.js';
 import { collectPolicy, loadDrizzle, type DrizzleModule } from './collect-policy.js';
+import { guardedTexts } from './expression-guard.js';
 import { collectGrants } from './collect-grant.js';
 import { collectDatabase, collectDefaultPrivileges, collectRoutine, collectSequence } from './collect-objects.js';
 import { collectRoles } from './collect-roles.js';
@@ -109,13 +110,14 @@ export async function collectStructure(declaration: AccessDeclaration): Promise<
   };
   // Policy problems are gathered with these: an invalid structure is reported once the policies are collected too.
   const withPolicies = async (): Promise<CollectedAccess> => {
+    const guard = guardedTexts(pool);
     const complete: CollectedTable[] = [];
     for (let i = 0; i < tables.length; i++) {
       if (i > 0 && i % TABLES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
       const t = tables[i]!;
       const policies: CollectedPolicy[] = [];
       for (const source of sources[i]!) {
-        for (const p of source.declarations) policies.push(...(await collectPolicy(p, t.schema, t.name, source.columns, errors, pool)));
+        for (const p of source.declarations) policies.push(...(await collectPolicy(p, t.schema, t.name, source.columns, errors, guard)));
       }
       const table = { ...t, policies };
       checkDuplicatePolicies(table, errors);

@@ -3,8 +3,7 @@ import { quoteIdent } from '../render/sql/quote.js';
 import { SPECIAL_POLICY_ROLES, type CollectedPolicy } from './collected-access.js';
 import { checkIdentifier, describeValue, display } from './declaration-checks.js';
 import type { ExpressionInput, PolicyDeclaration } from './declarations.js';
-import { expressionProblem } from './expression-guard.js';
-import type { TextPool } from '../model/text-pool.js';
+import type { GuardedText } from './expression-guard.js';
 
 export type DrizzleModule = typeof import('../integrations/drizzle/drizzle-table.js');
 
@@ -29,7 +28,7 @@ export async function collectPolicy(
   table: string,
   columns: unknown,
   errors: string[],
-  pool: TextPool,
+  guard: (text: string) => GuardedText,
 ): Promise<CollectedPolicy[]> {
   // Built only for a message: most declarations have none, and a plan collects every policy.
   const where = () => `policy ${quoteIdent(declared.name)} on ${display(schema, table)}`;
@@ -51,8 +50,8 @@ export async function collectPolicy(
   // Kept as declared unless a special role is spelled in capitals (the usual list is kept, not copied).
   const roles = listed.some((r) => specialRole(r) !== r) ? listed.map(specialRole) : listed;
   if (roles.length === 0) errors.push(`${where()}: to: [] names no role; leave it out for PUBLIC, or list roles.`);
-  const using = o.using === undefined || o.using === null ? null : await renderExpression(o.using, columns, () => `${where()}: using`, errors, pool);
-  const withCheck = o.withCheck === undefined || o.withCheck === null ? null : await renderExpression(o.withCheck, columns, () => `${where()}: withCheck`, errors, pool);
+  const using = o.using === undefined || o.using === null ? null : await renderExpression(o.using, columns, () => `${where()}: using`, errors, guard);
+  const withCheck = o.withCheck === undefined || o.withCheck === null ? null : await renderExpression(o.withCheck, columns, () => `${where()}: withCheck`, errors, guard);
   // One command per policy: PostgreSQL has no "FOR SELECT, UPDATE". A list
   // becomes one policy per command, named <name>_<command>.
   return commands.map((command) => {
@@ -74,7 +73,7 @@ export async function collectPolicy(
   });
 }
 
-async function renderExpression(input: ExpressionInput, columns: unknown, where: () => string, errors: string[], pool: TextPool): Promise<string | null> {
+async function renderExpression(input: ExpressionInput, columns: unknown, where: () => string, errors: string[], guard: (text: string) => GuardedText): Promise<string | null> {
   let value: unknown = input;
   try {
     if (typeof value === 'function') value = (value as (t: unknown) => unknown)(columns);
@@ -89,10 +88,10 @@ async function renderExpression(input: ExpressionInput, columns: unknown, where:
     errors.push(`${where()}: expected SQL text or a Drizzle sql\`...\` fragment, got ${describeValue(value)}.`);
     return null;
   }
-  const problem = expressionProblem(value);
-  if (problem) {
-    errors.push(`${where()}: ${problem}: ${JSON.stringify(value)}`);
+  const guarded = guard(value);
+  if (typeof guarded !== 'string') {
+    errors.push(`${where()}: ${guarded.problem}: ${JSON.stringify(value)}`);
     return null;
   }
-  return pool(value.trim());
+  return guarded;
 }

@@ -45,13 +45,17 @@ JOIN pg_class s ON s.relnamespace = n.oid AND s.relname = w.name AND s.relkind =
 // obj_description() per row took 300 ms at 40,000 policies, the join 70 ms.
 // Roles come as their OIDs (polroles = {0} is PUBLIC), named from the roles
 // already read: naming 40,000 policies' roles on the server took 190 ms.
+// The tables are named as TABLES_SQL names them, so that a second
+// connection can read its share before the session has read the tables.
 const POLICIES_SQL = `SELECT p.oid::int8::text AS oid, p.polrelid::int8::text AS table_oid, p.polname::text AS name, p.polcmd::text AS cmd, p.polpermissive AS permissive,
   p.polroles::text AS roles,
   pg_get_expr(p.polqual, p.polrelid) AS using_expr, pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr,
   d.description AS comment
-FROM pg_policy p
-LEFT JOIN pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_policy'::regclass AND d.objsubid = 0
-WHERE p.polrelid = ANY($1::oid[])`;
+FROM json_to_recordset($1::text::json) AS w(schema text, name text)
+JOIN pg_namespace n ON n.nspname = w.schema
+JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = w.name AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+JOIN pg_policy p ON p.polrelid = c.oid
+LEFT JOIN pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_policy'::regclass AND d.objsubid = 0`;
 
 const ROLE_NAMES_SQL = `SELECT r.oid::int8::text AS oid, r.rolname::text AS name FROM pg_roles r WHERE r.oid = ANY($1::oid[])`;
 
@@ -101,23 +105,27 @@ export async function readTables(
   return { tables, byOid };
 }
 
+/** The policy rows of the named tables, as POLICIES_SQL returns them (toPolicies turns them into policies). */
+export type PolicyRow = Record<string, any>;
+
+export async function readPolicyRows(query: CatalogQuery, tables: readonly QualifiedName[]): Promise<PolicyRow[]> {
+  if (tables.length === 0) return [];
+  return query(POLICIES_SQL, [JSON.stringify(tables.map((t) => ({ schema: t.schema, name: t.name })))]);
+}
+
 /**
- * The policies of the tables read, through one or more connections.
- * `roleNames` maps role OIDs to names (the roles the declaration names);
- * roles of policies beyond those (drift) are named by one more query.
+ * The policies of the tables read, from their rows (read in the same
+ * snapshot as the tables, on one connection or several). `roleNames` maps
+ * role OIDs to names (the roles the declaration names); roles of policies
+ * beyond those (drift) are named by one more query.
  */
-export async function readPolicies(
-  connections: readonly CatalogQuery[],
+export async function toPolicies(
+  query: CatalogQuery,
+  rows: readonly PolicyRow[],
   tableByOid: ReadonlyMap<string, CatalogTable>,
   roleNames: ReadonlyMap<string, string>,
   intern: Intern,
 ): Promise<{ policies: Policy[]; policyOids: Set<number> }> {
-  // With several connections, each reads the policies of its share of the tables, at the same time.
-  const oids = [...tableByOid.keys()];
-  const share = Math.ceil(oids.length / connections.length);
-  const parts = await Promise.all(connections.map((query, i) => query(POLICIES_SQL, [oidArray(oids.slice(i * share, (i + 1) * share))])));
-  const rows = parts.length === 1 ? parts[0]! : parts.flat();
-  const query = connections[0]!;
   const names = new Map(roleNames).set('0', 'public');
   const unnamed = new Set<string>();
   for (const r of rows) for (const oid of oidList(r.roles)) if (!names.has(oid)) unnamed.add(oid);
