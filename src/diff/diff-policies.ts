@@ -44,7 +44,8 @@ export function diffPolicies(desired: readonly Policy[], actual: readonly Policy
     const have = onTable?.get(want.name);
     onTable?.delete(want.name);
     if (have && policiesEqual(want, have)) continue;
-    ops.push(have ? changePolicy(have, want) : createPolicy(want));
+    if (have) ops.push(...changePolicy(have, want));
+    else ops.push(createPolicy(want));
   }
   for (const bySchema of actualByTable.values()) for (const onTable of bySchema.values()) for (const stale of onTable.values()) ops.push(dropPolicy(stale));
   return ops;

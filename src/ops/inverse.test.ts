@@ -16,9 +16,10 @@ const ops: Op[] = [
   setRls('s', 't', 'forced', false),
   createPolicy(base),
   dropPolicy(base),
-  changePolicy(base, { ...base, roles: ['b'], using: '(x = 2)' }),
-  changePolicy(base, { ...base, withCheck: '(x > 0)' }),
-  changePolicy(base, { ...base, permissive: false }),
+  ...changePolicy(base, { ...base, roles: ['b'], using: '(x = 2)' }),
+  ...changePolicy(base, { ...base, withCheck: '(x > 0)' }),
+  ...changePolicy(base, { ...base, permissive: false }),
+  ...changePolicy({ ...base, permissive: false }, { ...base, permissive: false, using: '(x = 2)' }),
   grant({ target, grantee: 'a', privileges: ['SELECT'], withGrantOption: false, hadWithoutGrantOption: false }),
   grant({ target, grantee: 'a', privileges: ['SELECT'], withGrantOption: true, hadWithoutGrantOption: true }),
   revoke({ target, grantee: 'public', privileges: ['INSERT', 'UPDATE'], grantOptionOnly: false, wasGrantable: true }),
@@ -31,7 +32,20 @@ describe('inverseOf', () => {
   });
 
   it('an ALTER that added a WITH CHECK is undone by recreating (ALTER POLICY cannot remove a clause)', () => {
-    expect(inverseOf(changePolicy(base, { ...base, withCheck: '(x > 0)' })).kind).toBe('replace-policy');
-    expect(changePolicy(base, { ...base, withCheck: '(x > 0)' }).kind).toBe('alter-policy');
+    const [alter] = changePolicy(base, { ...base, withCheck: '(x > 0)' });
+    expect(alter!.kind).toBe('alter-policy');
+    expect(inverseOf(alter!).kind).toBe('replace-policy');
+  });
+
+  it('a restrictive version on either side is staged: created beside the old one, the old one dropped, the new one renamed; undone the other way round', () => {
+    const restrictive = { ...base, permissive: false };
+    const change = changePolicy(restrictive, { ...restrictive, using: '(x = 2)' });
+    expect(change.map((op) => op.kind)).toEqual(['create-policy', 'drop-policy', 'rename-policy']);
+    const [stage, drop, rename] = change;
+    expect(stage).toMatchObject({ policy: { name: expect.stringMatching(/^pg_access_swap_[0-9a-f]{16}$/), using: '(x = 2)' }, purpose: { kind: 'staged', name: 'p' } });
+    expect(drop).toMatchObject({ policy: restrictive });
+    expect(rename).toMatchObject({ from: (stage as { policy: Policy }).policy.name, to: 'p', stage: 'last' });
+    expect(inverseOf(rename!)).toMatchObject({ from: 'p', to: (stage as { policy: Policy }).policy.name, stage: 'first' });
+    expect(changePolicy(base, restrictive).map((op) => op.kind)).toEqual(['create-policy', 'drop-policy', 'rename-policy']);
   });
 });

@@ -6,39 +6,58 @@ import type { Op } from '../ops/op.js';
 
 /**
  * Fixed phases. Everything runs in one transaction, but the order is also safe
- * for migration runners that do not wrap a file in one: narrowing steps come
- * first and widening steps last, so nothing is ever transiently more open
- * than both the old and the new state; and everything an object needs exists
- * before it (roles before the grants and policies naming them, schemas before
- * the grants on them) and is removed after it (roles dropped last).
+ * for migration runners that do not wrap a file in one: at every statement,
+ * no one may see, change or insert a row that neither the old nor the new
+ * state allows (test/transient-access runs plans statement by statement and
+ * checks it). The plan first narrows towards a state no wider than either
+ * (every fence of both states in place, privileges, memberships and
+ * permissive policies only where both have them), turns permissive policies
+ * that change in place at that point, then widens to the new state, and
+ * only then takes down the fences the new state does not keep. Everything an
+ * object needs exists before it (roles before the grants and policies naming
+ * them, schemas before the grants on them) and is removed after it (roles
+ * dropped last).
  *
  *  0 create roles             (no privileges yet; nothing can use them)
  *  1 create schemas
- *  2 narrow                   (role attributes taken away, memberships and
- *                              privileges revoked)
- *  3 enable / force RLS       (narrows: RLS on with no policy denies all)
- *  4 create RESTRICTIVE       (narrows)
- *  5 drop PERMISSIVE          (narrows)
- *  6 alter / replace policy   (in place; replace orders its own steps safely)
- *  7 drop RESTRICTIVE         (widens, towards the new state)
- *  8 create PERMISSIVE        (widens, towards the new state)
- *  9 disable / no-force RLS   (widens, only when declared)
- * 10 widen                    (memberships and privileges granted, role
- *                              attributes given)
- * 11 drop schemas             (downgrade of a created schema, after its grants are revoked)
- * 12 drop roles               (after every privilege, membership and policy naming them is gone)
+ *  2 rename policies aside    (a downgrade's staged version moved off the name
+ *                              its old version is created under)
+ *  3 create RESTRICTIVE       (narrows: new fences, staged new versions of
+ *                              changed ones, holds (plan/transition-fences)
+ *                              for members whose memberships narrow next)
+ *  4 narrow                   (role attributes taken away, memberships and
+ *                              privileges revoked; fences that applied through a
+ *                              membership are held by phase 3)
+ *  5 enable / force RLS       (narrows: RLS on with no policy denies all)
+ *  6 drop PERMISSIVE          (narrows)
+ *  7 alter / replace          (permissive policies changed in place: before,
+ *    PERMISSIVE                each lets through only what the old state
+ *                              allows; after, only what the new one allows)
+ *  8 create PERMISSIVE        (widens, towards the new state; also staged
+ *                              permissive versions)
+ *  9 widen                    (memberships and privileges granted, role
+ *                              attributes given: every fence of the new
+ *                              state is already in place)
+ * 10 drop RESTRICTIVE         (widens, to the new state: old fences, old
+ *                              versions of staged ones, holds)
+ * 11 rename staged policies   (the new versions take their names)
+ * 12 disable / no-force RLS   (widens, only when declared)
+ * 13 drop schemas             (downgrade of a created schema, after its grants are revoked)
+ * 14 drop roles               (after every privilege, membership and policy naming them is gone)
  *
  * A lone comment change (a normalization record for a policy already as
- * declared; see Plan.records) comes last among the policy steps.
+ * declared; see Plan.records) comes after the policy steps.
  *
  * The diff splits a role or membership change that both widens and narrows
  * into two operations, so each one has a single direction.
  *
- * Memberships are granted with the other widening steps, after policies are
- * created: creating a policy never depends on a membership (a policy's
- * pg_has_role() is evaluated per query, and the roles a policy names only
- * need to exist, which phase 0 ensures), while granting one early would
- * open access before the policies that fence it are in place.
+ * Memberships are granted with the other widening steps, after the fences
+ * of the new state are created: creating a policy never depends on a
+ * membership (a policy's pg_has_role() is evaluated per query, and the roles
+ * a policy names only need to exist, which phase 0 ensures), while granting
+ * one early would open access before the policies that fence it are in
+ * place. A membership revoked early stops the fences that applied through it;
+ * the holds of phase 3 keep them on the member until phase 10.
  */
 function phaseOf(op: Op): number {
   switch (op.kind) {
@@ -46,31 +65,33 @@ function phaseOf(op: Op): number {
       return 0;
     case 'create-schema':
       return 1;
+    case 'rename-policy':
+      return op.stage === 'first' ? 2 : 11;
     case 'revoke':
     case 'revoke-membership':
-      return 2;
+      return 4;
     case 'alter-role':
-      return ROLE_ATTRIBUTES.some((a) => op.from[a] !== op.to[a] && widens(a, op.from, op.to)) ? 10 : 2;
+      return ROLE_ATTRIBUTES.some((a) => op.from[a] !== op.to[a] && widens(a, op.from, op.to)) ? 9 : 4;
     case 'alter-membership':
-      return membershipWidens(op.from, op.to) ? 10 : 2;
+      return membershipWidens(op.from, op.to) ? 9 : 4;
     case 'set-rls':
-      return op.value ? 3 : 9;
+      return op.value ? 5 : 12;
     case 'create-policy':
-      return op.policy.permissive ? 8 : 4;
+      return op.policy.permissive ? 8 : 3;
     case 'drop-policy':
-      return op.policy.permissive ? 5 : 7;
+      return op.policy.permissive ? 6 : 10;
     case 'alter-policy':
     case 'replace-policy':
-      return 6;
+      return 7;
     case 'set-policy-comment':
-      return 10;
+      return 12;
     case 'grant':
     case 'grant-membership':
-      return 10;
+      return 9;
     case 'drop-schema':
-      return 11;
+      return 13;
     case 'drop-role':
-      return 12;
+      return 14;
   }
 }
 
@@ -101,6 +122,8 @@ function sortKey(op: Op): string {
     case 'alter-policy':
     case 'replace-policy':
       return keyOf(op.to.schema, op.to.table, op.to.name);
+    case 'rename-policy':
+      return keyOf(op.schema, op.table, op.to);
     case 'set-policy-comment':
       return keyOf(3, op.schema, op.table, op.name);
     case 'grant':

@@ -5,7 +5,7 @@ import { diffAccess } from '../diff/diff-access.js';
 import { reportUnmanaged } from '../diff/report-unmanaged.js';
 import { borrowConnection, isPoolLike, shareConnection, withSession, type ExtraConnection, type Queryable } from '../driver/queryable.js';
 import { catalogToState } from '../introspect/catalog-to-state.js';
-import type { ServerFacts } from '../introspect/catalog-snapshot.js';
+import type { CatalogSnapshot, ServerFacts } from '../introspect/catalog-snapshot.js';
 import { readCatalog, type CatalogRequest } from '../introspect/read-catalog.js';
 import type { AccessState, Scope } from '../model/access-state.js';
 import type { Diagnostic } from '../model/diagnostic.js';
@@ -15,6 +15,7 @@ import { describeOp } from '../render/describe-op.js';
 import { renderOp } from '../render/sql/render-op.js';
 import { orderOperations } from './order-operations.js';
 import { judgeExpressions } from './policy-expressions.js';
+import { edgesAfter, transitionFences } from './transition-fences.js';
 import type { PasswordSource } from './role-passwords.js';
 
 export interface PlannedOperation {
@@ -112,8 +113,11 @@ async function planOnSession(db: Queryable, declaration: AccessDeclaration, opti
   const t3 = performance.now();
   const ops = diffAccess({ ...desired, policies }, actual, scope);
   const records = orderOperations(judged.records).map(plannedOperation);
-  const operations = orderOperations(ops).map(plannedOperation);
-  const downOperations = orderOperations(operations.map((o) => o.inverse)).map(plannedOperation);
+  // Holds belong to one direction's transition, not to its operations: each direction computes its own.
+  const versionNum = states.server.versionNum;
+  const operations = orderOperations([...ops, ...transitionFences(ops, actual.policies, states.membershipEdges, versionNum)]).map(plannedOperation);
+  const undo = ops.map(inverseOf);
+  const downOperations = orderOperations([...undo, ...transitionFences(undo, policies, edgesAfter(states.membershipEdges, ops), versionNum)]).map(plannedOperation);
   const t4 = performance.now();
   return {
     operations,
@@ -146,6 +150,8 @@ interface PlanStates {
   readonly passwordRoles: readonly Omit<PasswordSource, 'createdByPlan'>[];
   readonly tableCount: number;
   readonly roundTrips: number;
+  /** Every membership when the catalogs were read (read when the declaration manages memberships; see plan/transition-fences). */
+  readonly membershipEdges: CatalogSnapshot['membershipEdges'];
 }
 
 /**
@@ -166,6 +172,7 @@ async function readStates(db: Queryable, declaration: AccessDeclaration, options
     diagnostics: resolved.diagnostics,
     server: catalog.server,
     roundTrips: catalog.roundTrips,
+    membershipEdges: catalog.membershipEdges,
     ...facts,
   };
   return { states, timings: { declaration: timings.declaration, introspection: timings.introspection } };

@@ -15,8 +15,22 @@ const describers: { [K in OpKind]: (op: OpOfKind<K>) => string } = {
   'create-schema': (op) => `create schema ${op.schema}`,
   'drop-schema': (op) => `drop schema ${op.schema}`,
   'set-rls': (op) => `${op.flag === 'enabled' ? (op.value ? 'enable' : 'disable') : op.value ? 'force' : 'stop forcing'} row level security on ${op.schema}.${op.table}`,
-  'create-policy': (op) => `create ${policyLabel(op.policy)}`,
-  'drop-policy': (op) => `drop ${policyLabel(op.policy)}`,
+  'create-policy': (op) =>
+    op.purpose?.kind === 'staged'
+      ? `create the new version of ${policyLabel({ ...op.policy, name: op.purpose.name })} beside the old one, as "${op.policy.name}"`
+      : op.purpose?.kind === 'hold'
+        ? `hold ${policyLabel({ ...op.policy, name: op.purpose.name })} for ${op.purpose.members.join(', ')} while memberships change, as "${op.policy.name}"`
+        : `create ${policyLabel(op.policy)}`,
+  'drop-policy': (op) =>
+    op.purpose?.kind === 'staged'
+      ? `drop the staged version of ${policyLabel({ ...op.policy, name: op.purpose.name })} ("${op.policy.name}")`
+      : op.purpose?.kind === 'hold'
+        ? `release the hold of ${policyLabel({ ...op.policy, name: op.purpose.name })} for ${op.purpose.members.join(', ')} ("${op.policy.name}")`
+        : `drop ${policyLabel(op.policy)}`,
+  'rename-policy': (op) =>
+    op.stage === 'last'
+      ? `put the new version of ${policyLabel({ ...op, name: op.to })} in place (rename "${op.from}")`
+      : `move ${policyLabel({ ...op, name: op.from })} aside as "${op.to}" before the old version is created again`,
   'alter-policy': (op) => `alter ${policyLabel(op.to)}`,
   'replace-policy': (op) => `recreate ${policyLabel(op.to)} (command or permissive/restrictive changed)`,
   'set-policy-comment': (op) => (op.to === undefined ? `remove the comment of ${policyLabel(op)}` : `record the normalized expressions of ${policyLabel(op)} in its comment`),

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { type GrantTarget } from '../../model/grant.js';
 import type { Policy } from '../../model/policy.js';
 import type { GrantOp, RevokeOp } from '../../ops/grant.op.js';
@@ -49,26 +48,9 @@ function renderAlterPolicy(from: Policy, to: Policy): string {
   return parts.join(' ');
 }
 
-/** A name no declared policy uses, for the restrictive swap below. Deterministic so output is reproducible. */
-export function temporaryPolicyName(p: Policy): string {
-  return `pg_access_swap_${createHash('sha256').update(p.name).digest('hex').slice(0, 16)}`;
-}
-
-/**
- * DROP + CREATE, ordered so the table is never more open than both the old and
- * the new state even when a migration runner does not wrap the file in a
- * transaction: dropping a PERMISSIVE policy only narrows access, so it goes
- * first; dropping a RESTRICTIVE one widens it, so the new policy is created
- * first under a temporary name, the old one dropped, and the new one renamed.
- */
+/** DROP + CREATE of a permissive policy (a restrictive one is staged instead: see ops/policy.op's changePolicy). Dropping a permissive policy only narrows access. */
 function renderReplacePolicy(from: Policy, to: Policy): string[] {
-  if (from.permissive) return [renderDropPolicy(from), renderCreatePolicy(to)];
-  const temporary = temporaryPolicyName(to);
-  return [
-    renderCreatePolicy(to, temporary),
-    renderDropPolicy(from),
-    `ALTER POLICY ${quoteIdent(temporary)} ON ${onTable(to)} RENAME TO ${quoteIdent(to.name)}`,
-  ];
+  return [renderDropPolicy(from), renderCreatePolicy(to)];
 }
 
 /**
@@ -148,6 +130,7 @@ const renderers: { [K in OpKind]: (op: OpOfKind<K>) => string[] } = {
   'drop-policy': (op) => [renderDropPolicy(op.policy)],
   'alter-policy': (op) => [renderAlterPolicy(op.from, op.to), ...(op.from.comment === op.to.comment ? [] : [renderPolicyComment(op.to, op.to.comment)])],
   'replace-policy': (op) => [...renderReplacePolicy(op.from, op.to), ...commentIfAny(op.to)],
+  'rename-policy': (op) => [`ALTER POLICY ${quoteIdent(op.from)} ON ${onTable(op)} RENAME TO ${quoteIdent(op.to)}`],
   'set-policy-comment': (op) => [renderPolicyComment(op, op.to)],
   grant: (op) => [renderGrant(op)],
   revoke: (op) => [renderRevoke(op)],

@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { membershipKey } from '../model/membership.js';
+import type { Policy } from '../model/policy.js';
+import { compareText } from '../model/qualified-name.js';
+import { createPolicy, dropPolicy } from '../ops/policy.op.js';
+import type { Op } from '../ops/op.js';
+
+/** A membership edge: `member` belongs to `role`. */
+export interface MembershipEdge {
+  readonly role: string;
+  readonly member: string;
+}
+
+/**
+ * Holds for a run without a transaction. A restrictive policy for role g
+ * fences every role that inherits g's privileges. When a plan revokes a
+ * membership (or its inheritance) early, with the other narrowing steps, the
+ * member and everyone inheriting through it stop being fenced by g's
+ * policies at once, while the fences the new state puts on them may come
+ * only with a membership granted at the end (a member moving from one fenced
+ * group to another). For that stretch, each such policy is copied for
+ * those members (created with the other fences, phase 3 of
+ * order-operations) and the copy dropped with the old fences (phase 10),
+ * when every fence of the new state applies.
+ *
+ * Conservative on purpose: a member that still inherits the policy's role
+ * another way gets a copy too; a copy never opens anything.
+ *
+ * `policies` are the restrictive policies in place when the plan starts;
+ * `edges` every membership then; `versionNum` decides whether a role's
+ * INHERIT attribute still governs its existing memberships (before
+ * PostgreSQL 16) or each membership has its own option (16 on).
+ */
+export function transitionFences(ops: readonly Op[], policies: readonly Policy[], edges: readonly MembershipEdge[], versionNum: number): Op[] {
+  const narrowed: MembershipEdge[] = [];
+  for (const op of ops) {
+    if (op.kind === 'revoke-membership') narrowed.push(op.membership);
+    else if (op.kind === 'alter-membership' && op.from.inherit === true && op.to.inherit !== true) narrowed.push(op.to);
+    else if (op.kind === 'alter-role' && versionNum < 160000 && op.from.inherit && !op.to.inherit) {
+      for (const e of edges) if (e.member === op.to.name) narrowed.push(e);
+    }
+  }
+  if (narrowed.length === 0) return [];
+  const parents = new Map<string, string[]>();
+  const children = new Map<string, string[]>();
+  for (const e of edges) {
+    (parents.get(e.member) ?? parents.set(e.member, []).get(e.member)!).push(e.role);
+    (children.get(e.role) ?? children.set(e.role, []).get(e.role)!).push(e.member);
+  }
+  // For each narrowed edge: the roles whose fences stop applying (the group and what it inherits from), and who stops (the member and what inherits from it).
+  const losses = new Map<string, Set<string>>();
+  const seen = new Set<string>();
+  for (const e of narrowed) {
+    if (seen.has(membershipKey(e))) continue;
+    seen.add(membershipKey(e));
+    const members = reach(e.member, children);
+    for (const role of reach(e.role, parents)) {
+      const lost = losses.get(role) ?? losses.set(role, new Set()).get(role)!;
+      for (const m of members) lost.add(m);
+    }
+  }
+  const holds: Op[] = [];
+  for (const p of policies) {
+    if (p.permissive) continue;
+    const members = new Set<string>();
+    for (const role of p.roles) for (const m of losses.get(role) ?? []) members.add(m);
+    for (const role of p.roles) members.delete(role);
+    if (members.size === 0 || p.roles.includes('public')) continue;
+    const held = [...members].sort(compareText);
+    const copy: Policy = { schema: p.schema, table: p.table, name: holdName(p.name), command: p.command, permissive: false, roles: held, using: p.using, withCheck: p.withCheck };
+    const purpose = { kind: 'hold' as const, name: p.name, members: held };
+    holds.push(createPolicy(copy, purpose), dropPolicy(copy, purpose));
+  }
+  return holds;
+}
+
+/** The memberships after `ops` (for the downgrade's holds: its start is the plan's end). */
+export function edgesAfter(edges: readonly MembershipEdge[], ops: readonly Op[]): MembershipEdge[] {
+  const revoked = new Set(ops.filter((o) => o.kind === 'revoke-membership').map((o) => membershipKey(o.membership)));
+  const kept = edges.filter((e) => !revoked.has(membershipKey(e)));
+  const have = new Set(kept.map(membershipKey));
+  for (const o of ops) if (o.kind === 'grant-membership' && !have.has(membershipKey(o.membership))) kept.push(o.membership);
+  return kept;
+}
+
+/** `start` and every role reached from it through `next`. */
+function reach(start: string, next: ReadonlyMap<string, readonly string[]>): Set<string> {
+  const found = new Set([start]);
+  const queue = [start];
+  while (queue.length) for (const r of next.get(queue.pop()!) ?? []) if (!found.has(r)) (found.add(r), queue.push(r));
+  return found;
+}
+
+/** A name no declared policy uses, for the hold of `name`. Deterministic so output is reproducible. */
+function holdName(name: string): string {
+  return `pg_access_hold_${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
+}
