@@ -164,13 +164,13 @@ async function editOnePolicy(db: pg.Client): Promise<void> {
   showSql(down, pc.yellow);
   say(pc.dim(`(Also ${planned.records.length} COMMENT ON POLICY: pg-access records how the new text normalizes, so the next check needs no work on the server.)`));
   say('');
-  const only = planned.operations[0];
+  const kinds = planned.operations.map((o) => o.op.kind).join(', ');
   expectThat(
-    planned.operations.length === 1 && only?.op.kind === 'alter-policy' && access.length === 1 && access[0]!.startsWith('ALTER POLICY "owner_reads"'),
-    'a single ALTER POLICY: the policy is changed in place, never absent',
+    kinds === 'drop-policy, create-policy' && access[0]!.startsWith('DROP POLICY "owner_reads"') && access[1]!.startsWith('CREATE POLICY "owner_reads"'),
+    'the old version dropped, the new one created: one transaction for apply; run without one, never wider than the old or the new state',
     access.join(';\n'),
   );
-  expectThat(down.length === 1 && down[0]!.startsWith('ALTER POLICY "owner_reads"'), 'its inverse restores the old expression');
+  expectThat(down[0]!.startsWith('DROP POLICY "owner_reads"') && down.some((s) => s.startsWith('CREATE POLICY "owner_reads"')), 'its inverse restores the old expression');
 
   await apply(db, edited);
   say('Applied.');
@@ -188,7 +188,10 @@ async function checkIt(db: pg.Client): Promise<void> {
   subheading('What drift looks like: checking against the declaration before the edit.');
   const drift = await check(db, access);
   say(pc.yellow(drift.report.replaceAll(/^/gm, '  ')));
-  expectThat(!drift.inSync && drift.plan.operations.length === 1, 'check reports the one difference and the SQL that fixes it');
+  expectThat(
+    !drift.inSync && drift.plan.operations.map((o) => o.op.kind).join(', ') === 'drop-policy, create-policy',
+    'check reports the one difference (the policy, its old version to replace) and the SQL that fixes it',
+  );
 }
 
 async function createExampleApp(server: RunningPostgres): Promise<pg.Client> {

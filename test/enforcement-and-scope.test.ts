@@ -90,9 +90,9 @@ describe('enforcement after apply', () => {
     expect(n).toBe(4);
   });
 
-  it('editing one policy is one ALTER POLICY and changes what the user sees', async () => {
+  it('editing one policy replaces its old version with the new one and changes what the user sees', async () => {
     const p = await plan(db.pool, declaration(`owner_id = ${uid} OR body LIKE 'bob%'`));
-    expect(p.operations.map((o) => o.op.kind)).toEqual(['alter-policy']);
+    expect(p.operations.map((o) => o.op.kind)).toEqual(['drop-policy', 'create-policy']);
     await runStatements(db.pool, p.up);
     const rows = await asRole(db.pool, r.enf_app, { 'app.user_id': '1', 'app.tenant_id': '10' }, async (c) => (await c.query('SELECT body FROM app.documents ORDER BY body')).rows);
     expect(rows.map((x) => x.body)).toEqual(['alice-1', 'alice-2', 'bob-1']);

@@ -13,7 +13,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, check, defineAccess, grant, plan, policy, table, type AccessDeclaration, type PolicyDeclaration } from '../src/index.js';
-import { accessSnapshot, policiesOf } from './support/catalog.js';
+import { accessSnapshot, changedPolicy, policiesOf } from './support/catalog.js';
 import { createTestDatabase, quoteIdent, type TestDatabase } from './support/database.js';
 import { createRoles } from './support/roles.js';
 
@@ -295,7 +295,7 @@ describe('records never hide drift', () => {
     expect(await comment()).toMatch(/^pg-access normalized v1 /); // the record stays, but no longer matches
     const drift = await check(db.pool, declaration());
     expect(drift.inSync).toBe(false);
-    expect(drift.plan.operations.map((o) => o.description)).toEqual(['alter policy "own" on public.docs']);
+    expect(drift.plan.operations.map((o) => o.description)).toEqual(changedPolicy('own', 'public.docs'));
     await apply(db.pool, declaration());
     expect((await check(db.pool, declaration())).inSync).toBe(true);
   });
@@ -305,7 +305,7 @@ describe('records never hide drift', () => {
     await db.query(`ALTER FUNCTION app.uid() RENAME TO uid_old; CREATE FUNCTION app.uid() RETURNS int LANGUAGE sql STABLE AS $$ SELECT 0 $$`);
     try {
       const drift = await check(db.pool, declaration());
-      expect(drift.plan.operations.map((o) => o.description)).toEqual(['alter policy "member" on app.docs']);
+      expect(drift.plan.operations.map((o) => o.description)).toEqual(changedPolicy('member', 'app.docs'));
       await apply(db.pool, declaration());
       const s = await accessSnapshot(db.pool);
       expect(policiesOf(s, 'app', 'docs')[0]!.qual).toContain('app.uid()');
@@ -322,7 +322,7 @@ describe('records never hide drift', () => {
       CREATE POLICY "tagged" ON public.docs FOR UPDATE TO ${quoteIdent(r.ro_app)} USING (tag = 'a') WITH CHECK (tag <> 'y')`);
     try {
       const drift = await check(db.pool, declaration());
-      expect(drift.plan.operations.map((o) => o.description)).toEqual(['alter policy "tagged" on public.docs']);
+      expect(drift.plan.operations.map((o) => o.description)).toEqual(changedPolicy('tagged', 'public.docs'));
       expect(drift.plan.stats.normalizedPolicies).toBe(1);
       await apply(db.pool, declaration());
       expect((await check(db.pool, declaration())).inSync).toBe(true);
@@ -374,7 +374,7 @@ describe('name resolution is judged as on the real table', () => {
         await other.query('SET search_path = app, public');
         const drift = await check(other, access); // uid() is app.uid() here: not what the policy calls
         expect(drift.inSync).toBe(false);
-        expect(drift.plan.operations.map((o) => o.description)).toEqual(['alter policy "mine" on public.members']);
+        expect(drift.plan.operations.map((o) => o.description)).toEqual(changedPolicy('mine', 'public.members'));
       } finally {
         await other.end();
       }
@@ -417,7 +417,7 @@ describe('the clone route judges as a policy on the real table does', () => {
       expect(same.operations.map((o) => o.description)).toEqual([]);
       // A different text is a change, and applying it stores what PostgreSQL stores for it directly.
       const changed = await plan(db.pool, declared(`(${text}\n) AND id > 1`), { verify: true });
-      expect(changed.operations.map((o) => o.description)).toEqual(['alter policy "judged" on public.docs']);
+      expect(changed.operations.map((o) => o.description)).toEqual(changedPolicy('judged', 'public.docs'));
       await db.query(`DROP POLICY judged ON public.docs`);
       await db.query(`CREATE POLICY judged ON public.docs FOR SELECT USING ((${text}\n) AND id > 1)`);
       const directChanged = (await db.query(`SELECT pg_get_expr(polqual, polrelid) AS e FROM pg_policy WHERE polname = 'judged'`)).rows[0].e as string;
@@ -556,7 +556,7 @@ describe('a text repeated on many tables is judged once per column shape', () =>
     );
     expect((await check(db.pool, declare(() => text), { verify: true })).inSync).toBe(true);
     await db.query(`ALTER POLICY p ON rep.b_int USING (true)`);
-    expect((await plan(db.pool, declare(() => text), { verify: true })).operations.map((o) => o.description)).toEqual(['alter policy "p" on rep.b_int']);
+    expect((await plan(db.pool, declare(() => text), { verify: true })).operations.map((o) => o.description)).toEqual(changedPolicy('p', 'rep.b_int'));
     await apply(db.pool, declare(() => text));
   });
 
@@ -636,7 +636,7 @@ describe('a large declaration reads its policies on two connections at once', ()
       for (const changed of [names[3]!, names[count - 3]!]) {
         await db.query(`ALTER POLICY own ON ${changed} USING (true)`);
         expect((await plan(single, access(), { extraConnection: extra.open })).operations.map((o) => o.description), changed).toEqual([
-          `alter policy "own" on ${changed}`,
+          ...changedPolicy('own', changed),
         ]);
         await apply(db.pool, access());
       }
@@ -644,12 +644,12 @@ describe('a large declaration reads its policies on two connections at once', ()
       const late = countingConnection({ beforeBegin: () => db.query(`ALTER POLICY own ON ${names[3]} USING (true)`).then(() => undefined) });
       expect((await plan(single, access(), { extraConnection: late.open })).isEmpty).toBe(true);
       expect(late.policyQueries()).toBe(1);
-      expect((await plan(single, access())).operations.map((o) => o.description)).toEqual([`alter policy "own" on ${names[3]}`]);
+      expect((await plan(single, access())).operations.map((o) => o.description)).toEqual(changedPolicy('own', names[3]!));
       await apply(db.pool, access());
       // A second connection that cannot import the snapshot (a pooler, say) is no error: the session reads every policy itself.
       const refusing = countingConnection({ refuse: /^SET TRANSACTION SNAPSHOT/ });
       await db.query(`ALTER POLICY own ON ${names[3]} USING (true)`);
-      expect((await plan(single, access(), { extraConnection: refusing.open })).operations.map((o) => o.description)).toEqual([`alter policy "own" on ${names[3]}`]);
+      expect((await plan(single, access(), { extraConnection: refusing.open })).operations.map((o) => o.description)).toEqual(changedPolicy('own', names[3]!));
       expect([refusing.opened(), refusing.policyQueries()]).toEqual([1, 0]);
       await apply(db.pool, access());
       // Below the threshold, no second connection is opened.
@@ -682,7 +682,7 @@ describe('a large declaration reads its policies on two connections at once', ()
       expect([extra.opened(), extra.policyQueries(), extra.normalizations()]).toEqual([1, 1, 1]);
       expect(split.stats.normalizedPolicies).toBe(count);
       expect(split.up).toEqual(alone.up);
-      expect(split.operations).toHaveLength(count);
+      expect(split.operations).toHaveLength(2 * count); // each old version dropped, its new one created
       // Run as it is, it makes the database match the declaration (every text as PostgreSQL stores it).
       for (const statement of split.up) await single.query(statement);
       expect((await plan(single, changed())).isEmpty).toBe(true);

@@ -37,7 +37,7 @@ let tables = 0;
 async function freshTable(): Promise<{ name: string; probed: ProbedTable[] }> {
   const name = `ta_docs_${++tables}`;
   await db.query(`CREATE TABLE ${name} (id int, owner_id int); INSERT INTO ${name} SELECT i, i FROM generate_series(1, 4) i`);
-  return { name, probed: [{ sql: `public.${name}`, key: 'id', inserts: ['(5, 1)', '(6, 3)'] }] };
+  return { name, probed: [{ sql: `public.${name}`, schema: 'public', name, key: 'id', inserts: ['(5, 1)', '(6, 3)'] }] };
 }
 
 /** The user reads every row, fenced (restrictive: owner_id <= 2) through `fencedRole`; `member`: the user is in the group. */

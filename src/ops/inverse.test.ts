@@ -31,10 +31,10 @@ describe('inverseOf', () => {
     expect(inverseOf(inverseOf(op))).toEqual(op);
   });
 
-  it('an ALTER that added a WITH CHECK is undone by recreating (ALTER POLICY cannot remove a clause)', () => {
-    const [alter] = changePolicy(base, { ...base, withCheck: '(x > 0)' });
-    expect(alter!.kind).toBe('alter-policy');
-    expect(inverseOf(alter!).kind).toBe('replace-policy');
+  it('a permissive change is the old version dropped and the new one created; undone the other way round', () => {
+    const change = changePolicy(base, { ...base, withCheck: '(x > 0)' });
+    expect(change).toEqual([dropPolicy(base, { kind: 'changed' }), createPolicy({ ...base, withCheck: '(x > 0)' }, { kind: 'changed' })]);
+    expect(change.map(inverseOf)).toEqual([createPolicy(base, { kind: 'changed' }), dropPolicy({ ...base, withCheck: '(x > 0)' }, { kind: 'changed' })]);
   });
 
   it('a restrictive version on either side is staged: created beside the old one, the old one dropped, the new one renamed; undone the other way round', () => {

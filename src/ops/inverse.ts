@@ -1,7 +1,7 @@
 import { createSchema, dropSchema } from './create-schema.op.js';
 import { grant, revoke } from './grant.op.js';
 import type { Op, OpKind, OpOfKind } from './op.js';
-import { changeInPlace, createPolicy, dropPolicy, renamePolicy } from './policy.op.js';
+import { createPolicy, dropPolicy, renamePolicy } from './policy.op.js';
 import { alterMembership, grantMembership, revokeMembership } from './membership.op.js';
 import { alterRole, createRole, dropRole } from './role.op.js';
 import { setPolicyComment } from './policy-comment.op.js';
@@ -19,10 +19,6 @@ const inverters: { [K in OpKind]: (op: OpOfKind<K>) => Op } = {
   'set-rls': (op) => setRls(op.schema, op.table, op.flag, !op.value),
   'create-policy': (op) => dropPolicy(op.policy, op.purpose),
   'drop-policy': (op) => createPolicy(op.policy, op.purpose),
-  // The inverse of an in-place ALTER may itself need a recreate (e.g. the
-  // change added a WITH CHECK clause, which ALTER POLICY cannot take away).
-  'alter-policy': (op) => changeInPlace(op.to, op.from),
-  'replace-policy': (op) => changeInPlace(op.to, op.from),
   'rename-policy': (op) => renamePolicy(op, op.to, op.from, op.stage === 'last' ? 'first' : 'last'),
   'set-policy-comment': (op) => setPolicyComment(op, op.to, op.from),
   grant: (op) =>

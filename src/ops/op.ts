@@ -1,7 +1,7 @@
 import type { CreateSchemaOp, DropSchemaOp } from './create-schema.op.js';
 import type { GrantOp, RevokeOp } from './grant.op.js';
 import type { SetPolicyCommentOp } from './policy-comment.op.js';
-import type { AlterPolicyOp, CreatePolicyOp, DropPolicyOp, RenamePolicyOp, ReplacePolicyOp } from './policy.op.js';
+import type { CreatePolicyOp, DropPolicyOp, RenamePolicyOp } from './policy.op.js';
 import type { AlterMembershipOp, GrantMembershipOp, RevokeMembershipOp } from './membership.op.js';
 import type { AlterRoleOp, CreateRoleOp, DropRoleOp } from './role.op.js';
 import type { SetRlsOp } from './set-rls.op.js';
@@ -19,8 +19,6 @@ export type Op =
   | SetRlsOp
   | CreatePolicyOp
   | DropPolicyOp
-  | AlterPolicyOp
-  | ReplacePolicyOp
   | RenamePolicyOp
   | SetPolicyCommentOp
   | GrantOp

@@ -11,9 +11,11 @@ import type { Op } from '../ops/op.js';
  * state allows (test/transient-access runs plans statement by statement and
  * checks it). The plan first narrows towards a state no wider than either
  * (every fence of both states in place, privileges, memberships and
- * permissive policies only where both have them), turns permissive policies
- * that change in place at that point, then widens to the new state, and
- * only then takes down the fences the new state does not keep. Everything an
+ * permissive policies only where both have them), then widens to the new
+ * state, and only then takes down the fences the new state does not keep:
+ * while it narrows, everything in force is the old state's or narrower;
+ * while it widens, the new state's or narrower. No policy is altered in
+ * place (ops/policy.op's changePolicy says why). Everything an
  * object needs exists before it (roles before the grants and policies naming
  * them, schemas before the grants on them) and is removed after it (roles
  * dropped last).
@@ -29,12 +31,10 @@ import type { Op } from '../ops/op.js';
  *                              privileges revoked; fences that applied through a
  *                              membership are held by phase 3)
  *  5 enable / force RLS       (narrows: RLS on with no policy denies all)
- *  6 drop PERMISSIVE          (narrows)
- *  7 alter / replace          (permissive policies changed in place: before,
- *    PERMISSIVE                each lets through only what the old state
- *                              allows; after, only what the new one allows)
- *  8 create PERMISSIVE        (widens, towards the new state; also staged
- *                              permissive versions)
+ *  6 drop PERMISSIVE          (narrows; also old versions of changed ones)
+ *  8 create PERMISSIVE        (widens, towards the new state; also new
+ *                              versions of changed ones, staged permissive
+ *                              versions)
  *  9 widen                    (memberships and privileges granted, role
  *                              attributes given: every fence of the new
  *                              state is already in place)
@@ -80,9 +80,6 @@ function phaseOf(op: Op): number {
       return op.policy.permissive ? 8 : 3;
     case 'drop-policy':
       return op.policy.permissive ? 6 : 10;
-    case 'alter-policy':
-    case 'replace-policy':
-      return 7;
     case 'set-policy-comment':
       return 12;
     case 'grant':
@@ -119,9 +116,6 @@ function sortKey(op: Op): string {
     case 'create-policy':
     case 'drop-policy':
       return keyOf(op.policy.schema, op.policy.table, op.policy.name);
-    case 'alter-policy':
-    case 'replace-policy':
-      return keyOf(op.to.schema, op.to.table, op.to.name);
     case 'rename-policy':
       return keyOf(op.schema, op.table, op.to);
     case 'set-policy-comment':

@@ -20,19 +20,21 @@ const describers: { [K in OpKind]: (op: OpOfKind<K>) => string } = {
       ? `create the new version of ${policyLabel({ ...op.policy, name: op.purpose.name })} beside the old one, as "${op.policy.name}"`
       : op.purpose?.kind === 'hold'
         ? `hold ${policyLabel({ ...op.policy, name: op.purpose.name })} for ${op.purpose.members.join(', ')} while memberships change, as "${op.policy.name}"`
-        : `create ${policyLabel(op.policy)}`,
+        : op.purpose?.kind === 'changed'
+          ? `create the new version of ${policyLabel(op.policy)}`
+          : `create ${policyLabel(op.policy)}`,
   'drop-policy': (op) =>
     op.purpose?.kind === 'staged'
       ? `drop the staged version of ${policyLabel({ ...op.policy, name: op.purpose.name })} ("${op.policy.name}")`
       : op.purpose?.kind === 'hold'
         ? `release the hold of ${policyLabel({ ...op.policy, name: op.purpose.name })} for ${op.purpose.members.join(', ')} ("${op.policy.name}")`
-        : `drop ${policyLabel(op.policy)}`,
+        : op.purpose?.kind === 'changed'
+          ? `drop the old version of ${policyLabel(op.policy)}`
+          : `drop ${policyLabel(op.policy)}`,
   'rename-policy': (op) =>
     op.stage === 'last'
       ? `put the new version of ${policyLabel({ ...op, name: op.to })} in place (rename "${op.from}")`
       : `move ${policyLabel({ ...op, name: op.from })} aside as "${op.to}" before the old version is created again`,
-  'alter-policy': (op) => `alter ${policyLabel(op.to)}`,
-  'replace-policy': (op) => `recreate ${policyLabel(op.to)} (command or permissive/restrictive changed)`,
   'set-policy-comment': (op) => (op.to === undefined ? `remove the comment of ${policyLabel(op)}` : `record the normalized expressions of ${policyLabel(op)} in its comment`),
   grant: (op) => `grant ${op.privileges.join(', ')} on ${describeTarget(op.target)} to ${op.grantee === 'public' ? 'PUBLIC' : op.grantee}${op.withGrantOption ? ' with grant option' : ''}`,
   revoke: (op) => `revoke ${op.grantOptionOnly ? 'grant option for ' : ''}${op.privileges.join(', ')} on ${describeTarget(op.target)} from ${op.grantee === 'public' ? 'PUBLIC' : op.grantee}`,

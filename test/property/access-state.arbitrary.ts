@@ -191,8 +191,8 @@ type Relation = 'independent' | 'same' | 'edited';
  * Pairs (A, B). B is drawn on its own, and each of its tables, its member
  * role, its routines and its default privileges are, now and then, A's
  * (unchanged), or A's objects with B's contents: a table with A's policies
- * but B's roles, expressions, RLS and grants (so policies change in place:
- * ALTER POLICY); the member role with A's groups but B's options and
+ * but B's roles, expressions, RLS and grants (so policies change: their
+ * old versions are replaced); the member role with A's groups but B's options and
  * attributes (options change in place); A's routines and default-privilege
  * entries with B's grants. Shrinks towards independent declarations.
  */

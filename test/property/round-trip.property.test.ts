@@ -153,8 +153,9 @@ function checkSentinel(step: string, state: CatalogState): string | null {
 const exercised = new Map<string, number>();
 function exercisedKind(op: Op): string {
   switch (op.kind) {
-    case 'replace-policy':
-      return op.from.permissive ? 'replace-policy' : 'replace-policy (restrictive swap)';
+    case 'create-policy':
+    case 'drop-policy':
+      return op.purpose ? `${op.kind} (${op.purpose.kind})` : op.kind;
     case 'grant':
       return op.hadWithoutGrantOption ? 'grant (option only)' : op.target.kind === 'table' ? 'grant' : `grant on ${op.target.kind}`;
     case 'revoke':

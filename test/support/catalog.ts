@@ -126,3 +126,8 @@ export async function runStatements(pool: pg.Pool, statements: readonly string[]
     client.release();
   }
 }
+
+/** The descriptions of a changed policy's operations: its old version dropped, its new one created (ops/policy.op's changePolicy). */
+export function changedPolicy(name: string, on: string): string[] {
+  return [`drop the old version of policy "${name}" on ${on}`, `create the new version of policy "${name}" on ${on}`];
+}

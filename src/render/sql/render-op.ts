@@ -40,19 +40,6 @@ function renderDropPolicy(p: Policy): string {
   return `DROP POLICY ${quoteIdent(p.name)} ON ${onTable(p)}`;
 }
 
-function renderAlterPolicy(from: Policy, to: Policy): string {
-  const parts = [`ALTER POLICY ${quoteIdent(to.name)} ON ${onTable(to)}`];
-  if (from.roles.join('\0') !== to.roles.join('\0')) parts.push(`TO ${renderRoles(to.roles)}`);
-  if (to.using !== null && to.using !== from.using) parts.push(clause('USING', to.using));
-  if (to.withCheck !== null && to.withCheck !== from.withCheck) parts.push(clause('WITH CHECK', to.withCheck));
-  return parts.join(' ');
-}
-
-/** DROP + CREATE of a permissive policy (a restrictive one is staged instead: see ops/policy.op's changePolicy). Dropping a permissive policy only narrows access. */
-function renderReplacePolicy(from: Policy, to: Policy): string[] {
-  return [renderDropPolicy(from), renderCreatePolicy(to)];
-}
-
 /**
  * A policy's comment travels with its create and alter statements (it holds
  * pg-access's normalization record, model/policy-record): set after the
@@ -128,8 +115,6 @@ const renderers: { [K in OpKind]: (op: OpOfKind<K>) => string[] } = {
   },
   'create-policy': (op) => [renderCreatePolicy(op.policy), ...commentIfAny(op.policy)],
   'drop-policy': (op) => [renderDropPolicy(op.policy)],
-  'alter-policy': (op) => [renderAlterPolicy(op.from, op.to), ...(op.from.comment === op.to.comment ? [] : [renderPolicyComment(op.to, op.to.comment)])],
-  'replace-policy': (op) => [...renderReplacePolicy(op.from, op.to), ...commentIfAny(op.to)],
   'rename-policy': (op) => [`ALTER POLICY ${quoteIdent(op.from)} ON ${onTable(op)} RENAME TO ${quoteIdent(op.to)}`],
   'set-policy-comment': (op) => [renderPolicyComment(op, op.to)],
   grant: (op) => [renderGrant(op)],
