@@ -174,4 +174,37 @@ describe('a plan run statement by statement, without a transaction', () => {
     expect([[...run.before].sort(), [...run.after].sort()]).toEqual([seen([1, 2]), seen([2, 3])]);
     expect(run.widenings).toEqual([]);
   });
+
+  it('a SELECT and an UPDATE policy changing together: an UPDATE never reaches a row through one old and one new version', async () => {
+    const { name, probed } = await freshTable();
+    const probes: Probe[] = [{ role: r.ta_user, settings: {} }];
+    const declare = (read: string, write: string) =>
+      defineAccess({
+        roles: [r.ta_user],
+        tables: [
+          table(name, {
+            policies: [policy('read', { for: 'SELECT', to: r.ta_user, using: `owner_id IN (${read})` }), policy('write', { for: 'UPDATE', to: r.ta_user, using: `owner_id IN (${write})` })],
+            grants: [grant(['SELECT', 'UPDATE'], { to: r.ta_user })],
+          }),
+        ],
+      });
+    // An UPDATE ... RETURNING reaches rows both policies let through: old (1,2) and (1,3) = {1}, new (3,4) and (2,4) = {4}.
+    // Changed in place one after the other, the new read and the old write policy would reach row 3.
+    const run = await stepThrough(declare('1, 2', '1, 3'), declare('3, 4', '2, 4'), probes, probed);
+    const facts = (command: string, ids: number[]) => ids.map((i) => `${r.ta_user} public.${name} ${command} ${i}`);
+    expect([[...run.before].sort(), [...run.after].sort()]).toEqual([
+      [...facts('SELECT', [1, 2]), ...facts('UPDATE', [1])],
+      [...facts('SELECT', [3, 4]), ...facts('UPDATE', [4])],
+    ]);
+    expect(run.widenings).toEqual([]);
+    // The in-place route, run by hand from the old state: the harness sees row 3 after the first ALTER.
+    await apply(db.pool, declare('1, 2', '1, 3'));
+    const client = await db.pool.connect();
+    try {
+      const inPlace = [`ALTER POLICY read ON public.${name} USING (owner_id IN (3, 4))`, `ALTER POLICY write ON public.${name} USING (owner_id IN (2, 4))`];
+      expect(await wideningSteps(client, inPlace, probes, probed, run.before, run.after)).toEqual([{ after: `1: ${inPlace[0]}`, facts: facts('UPDATE', [3]) }]);
+    } finally {
+      client.release();
+    }
+  });
 });
