@@ -98,4 +98,26 @@ describe('a role that only policies name', () => {
       `existingRole(${JSON.stringify(r.po_app)}): grants must be 'managed' or 'unmanaged', got "none".`,
     );
   });
+
+  it('a fence for a group whose member holds the privileges is reachable: no warning', async () => {
+    await db.query(`GRANT ${quoteIdent(r.po_app)} TO ${quoteIdent(r.po_authenticated)}`);
+    try {
+      const fenced = (grants: boolean) =>
+        defineAccess({
+          roles: [existingRole(r.po_app, { grants: 'unmanaged' }), r.po_authenticated],
+          tables: [
+            table('notes', {
+              policies: [policy('fence', { as: 'restrictive', for: 'SELECT', to: r.po_app, using: 'owner_id = 1' }), policy('open', { for: 'SELECT', to: r.po_authenticated, using: 'true' })],
+              grants: grants ? [grant('SELECT', { to: r.po_authenticated })] : [],
+            }),
+          ],
+        });
+      const unreachable = async (grants: boolean) => (await plan(db.pool, fenced(grants))).diagnostics.filter((d) => d.code === 'POLICY_UNREACHABLE').map((d) => d.subject);
+      expect(await unreachable(true)).toEqual([]);
+      // Without the member's privilege, both are warned about: the member's own policy and the group's fence.
+      expect((await unreachable(false)).sort()).toEqual([quoteIdent(r.po_app), quoteIdent(r.po_authenticated)].sort());
+    } finally {
+      await db.query(`REVOKE ${quoteIdent(r.po_app)} FROM ${quoteIdent(r.po_authenticated)}`);
+    }
+  });
 });

@@ -263,7 +263,9 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
   const unmanagedGrantees = collected.roleDeclarations.filter((r) => r.grantsUnmanaged).map((r) => r.name);
   const managedGrantees = new Set<string>([...collected.roles.filter((r) => !unmanagedGrantees.includes(r)), ...resolvedRoles.scope.droppedRoles]);
   for (const g of grants) managedGrantees.add(g.grantee);
-  diagnostics.push(...unreachablePolicies(policies, grants, catalog, managedGrantees, new Set(unmanagedGrantees)));
+  // Memberships as they are and as declared: a policy for a group applies to its members (either way, no false warning).
+  const edges = [...catalog.membershipEdges, ...resolvedRoles.memberships];
+  diagnostics.push(...unreachablePolicies(policies, grants, catalog, managedGrantees, new Set(unmanagedGrantees), edges));
   const schemas = [...new Set([...scopeSchemas].filter((s) => declaredSchemas.has(s) || catalog.schemas.has(s)))].sort(compareText);
 
   return {

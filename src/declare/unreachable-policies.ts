@@ -27,8 +27,9 @@ const NAMED = 5;
  *
  * After the plan, a managed grantee holds exactly its desired grants; any
  * other holder keeps what the catalog shows. The owner always holds every
- * privilege. A privilege inherited through a membership is not seen here
- * (the warning says so).
+ * privilege. A policy for a group reaches its members (through `edges`,
+ * the memberships before and after the plan). A privilege the role inherits
+ * from a group it is a member of is not seen here (the warning says so).
  */
 export function unreachablePolicies(
   policies: readonly Policy[],
@@ -36,7 +37,22 @@ export function unreachablePolicies(
   catalog: CatalogSnapshot,
   managedGrantees: ReadonlySet<string>,
   grantsUnmanaged: ReadonlySet<string>,
+  edges: readonly { readonly role: string; readonly member: string }[] = [],
 ): Diagnostic[] {
+  // A policy for a group applies to every role that inherits from it: reachable if any of them holds the privilege.
+  const membersOf = new Map<string, string[]>();
+  for (const e of edges) (membersOf.get(e.role) ?? membersOf.set(e.role, []).get(e.role)!).push(e.member);
+  const reached = new Map<string, string[]>();
+  const reachedBy = (role: string): string[] => {
+    let found = reached.get(role);
+    if (!found) {
+      const seen = new Set([role]);
+      const queue = [role];
+      while (queue.length) for (const m of membersOf.get(queue.pop()!) ?? []) if (!seen.has(m)) (seen.add(m), queue.push(m));
+      reached.set(role, (found = [...seen]));
+    }
+    return found;
+  };
   // Table key → grantee → privileges held after the plan. Nested, so that a
   // lookup per policy and role builds no string (at 10,000 tables this ran
   // once per grant and three times per policy role, and showed in profiles).
@@ -77,7 +93,7 @@ export function unreachablePolicies(
       return privileges !== undefined && needs.some((privilege) => privileges.has(privilege));
     };
     for (const role of p.roles) {
-      if (role === 'public' || role === table.owner || has(role) || has('public')) continue;
+      if (role === 'public' || has('public') || reachedBy(role).some((r) => r === table.owner || has(r))) continue;
       let entry = byRole.get(role);
       if (!entry) byRole.set(role, (entry = { named: [], count: 0, unmanaged: grantsUnmanaged.has(role) }));
       if (++entry.count <= NAMED) entry.named.push(`${quoteIdent(p.name)} on ${quoteQualified(p.schema, p.table)} (${p.command === 'ALL' ? 'any command' : p.command})`);

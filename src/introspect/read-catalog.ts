@@ -140,7 +140,8 @@ async function readAll(db: Queryable, request: CatalogRequest, extraConnection: 
     const droppable = request.dropCreatedRoles ? [...roles.values()].filter((r) => r.createdByPgAccess && !request.roles.includes(r.name)).map((r) => r.name) : [];
     const members = [...new Set([...request.membershipMembers, ...droppable])];
     const memberships = members.length ? await readMemberships(query, server.version_num, members, droppable) : [];
-    const membershipEdges = members.length ? await readMembershipEdges(query) : [];
+    // Every membership: the plan's holds (plan/transition-fences) and POLICY_UNREACHABLE (a policy for a group reaches its members) need them.
+    const membershipEdges = members.length || request.roles.length ? await readMembershipEdges(query) : [];
     const sequences = request.sequences.length ? await readDeclaredSequences(query, request.sequences, intern) : new Map();
     const database = request.database ? await readDatabase(query) : null;
     const defaults = request.defaultAcls.map((d) => ({ ...d, owner: d.owner ?? (server.current_user as string) }));
