@@ -39,6 +39,8 @@ let publicPrivileges: string[];
 let tablePrivileges: string[];
 let v16: boolean;
 let drift: string[];
+/** Stands in for a probe's role where it does not exist (see observe). */
+let nobody: string;
 
 /** Rows every probe can tell apart: owners 1 to 3, tenants and tags the fixture's expressions test. */
 const ROWS_SQL = `
@@ -62,7 +64,8 @@ beforeAll(async () => {
   db = await createTestDatabase();
   const suffix = uniqueName('pt').slice(3);
   roles = { a: `pt_a_${suffix}`, b: `PT b "quoted" ${suffix}`, c: `pt c; -- owner ${suffix}`, x: `pt_x_${suffix}`, m: `PT member's ${suffix}` };
-  for (const name of [roles.a, roles.b, roles.c, roles.x]) await db.admin.query(`CREATE ROLE ${quoteIdent(name)} NOLOGIN`);
+  nobody = `pt_nobody_${suffix}`;
+  for (const name of [roles.a, roles.b, roles.c, roles.x, nobody]) await db.admin.query(`CREATE ROLE ${quoteIdent(name)} NOLOGIN`);
   const { rows } = await db.query(`SELECT current_setting('server_version_num')::int AS version,
     ARRAY(SELECT a.privilege_type FROM aclexplode(n.nspacl) a WHERE a.grantee = 0 ORDER BY 1) AS public_privileges
     FROM pg_namespace n WHERE n.nspname = 'public'`);
@@ -74,7 +77,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await db?.close();
-  if (roles) await dropRoles(...Object.values(roles));
+  if (roles) await dropRoles(...Object.values(roles), nobody);
 });
 
 async function resetFixture(): Promise<void> {
@@ -99,11 +102,11 @@ async function stepThrough(pair: AccessPair): Promise<void> {
   ]);
   const client = await db.pool.connect();
   try {
-    const before = await observe(client, probes, TABLES);
+    const before = await observe(client, probes, TABLES, nobody);
     const p = await plan(client, toDeclaration(pair.b, roles));
-    const after = await observeAfter(client, p.up, probes, TABLES);
-    const up = await wideningSteps(client, p.up, probes, TABLES, before, after);
-    const down = await wideningSteps(client, p.down, probes, TABLES, before, after);
+    const after = await observeAfter(client, p.up, probes, TABLES, nobody);
+    const up = await wideningSteps(client, p.up, probes, TABLES, before, after, nobody);
+    const down = await wideningSteps(client, p.down, probes, TABLES, before, after, nobody);
     if (up.length || down.length) {
       throw new Error(
         `a statement let a probe do what neither state allows:\n  ${report([...up, ...down.map((w) => ({ ...w, after: `down ${w.after}` }))])}\n` +

@@ -40,19 +40,22 @@ const label = (probe: Probe) => `${probe.role}${Object.keys(probe.settings).leng
  * variables survive a rolled-back subtransaction), then raises to undo its
  * effects. One round trip per observation instead of several hundred: the
  * property test observes after every statement of every plan. A probe
- * whose role does not exist (yet) observes nothing.
+ * whose role does not exist (yet, or any more) is observed as `absent`, a
+ * role with no grants and no memberships: what any new role could do (what
+ * PUBLIC may), as a role created by a plan can as soon as it exists.
  */
-const OBSERVE_FUNCTION = `CREATE OR REPLACE FUNCTION pg_temp.pg_access_observe(probes json, tables json) RETURNS text[] LANGUAGE plpgsql AS $fn$
+const OBSERVE_FUNCTION = `CREATE OR REPLACE FUNCTION pg_temp.pg_access_observe(probes json, tables json, absent text) RETURNS text[] LANGUAGE plpgsql AS $fn$
 DECLARE
-  p json; t json; s record; attempt text; i int; k text; found text[] := '{}'; facts text[] := '{}';
+  p json; t json; s record; attempt text; i int; k text; actor text; found text[] := '{}'; facts text[] := '{}';
 BEGIN
   FOR p IN SELECT * FROM json_array_elements(probes) LOOP
-    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p->>'role');
+    actor := CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p->>'role') THEN p->>'role' ELSE absent END;
+    CONTINUE WHEN actor IS NULL;
     FOR t IN SELECT * FROM json_array_elements(tables) LOOP
       FOR i IN 0 .. json_array_length(t->'attempts') - 1 LOOP
         attempt := t->'attempts'->i->>'sql';
         BEGIN
-          PERFORM set_config('role', p->>'role', true);
+          PERFORM set_config('role', actor, true);
           FOR s IN SELECT * FROM json_each_text(p->'settings') LOOP PERFORM set_config(s.key, s.value, true); END LOOP;
           found := '{}';
           FOR k IN EXECUTE attempt LOOP found := found || k; END LOOP;
@@ -73,7 +76,7 @@ END
 $fn$`;
 
 /** Every fact the probes can observe on `client` now; `inTransaction`: the client is inside an open transaction (observed there). */
-export async function observe(client: pg.ClientBase, probes: readonly Probe[], tables: readonly ProbedTable[]): Promise<Set<string>> {
+export async function observe(client: pg.ClientBase, probes: readonly Probe[], tables: readonly ProbedTable[], absent?: string): Promise<Set<string>> {
   const attempts = tables.map((t) => ({
     table: t.sql,
     name: t.name,
@@ -87,9 +90,10 @@ export async function observe(client: pg.ClientBase, probes: readonly Probe[], t
   }));
   // In an open transaction the function goes with it when it is rolled back; it is created again next time.
   await client.query(OBSERVE_FUNCTION);
-  const { rows } = await client.query('SELECT pg_temp.pg_access_observe($1::json, $2::json) AS facts', [
+  const { rows } = await client.query('SELECT pg_temp.pg_access_observe($1::json, $2::json, $3) AS facts', [
     JSON.stringify(probes.map((p) => ({ role: p.role, settings: p.settings, label: label(p) }))),
     JSON.stringify(attempts),
+    absent ?? null,
   ]);
   return new Set(rows[0].facts as string[]);
 }
@@ -114,11 +118,12 @@ export async function wideningSteps(
   tables: readonly ProbedTable[],
   before: ReadonlySet<string>,
   after: ReadonlySet<string>,
+  absent?: string,
 ): Promise<Widening[]> {
   const found: Widening[] = [];
   for (const [i, statement] of statements.entries()) {
     await client.query(statement);
-    const now = await observe(client, probes, tables);
+    const now = await observe(client, probes, tables, absent);
     const wider = [...now].filter((f) => !f.endsWith(' ERROR') && !before.has(f) && !after.has(f) && !undecided(f, before, after)).sort();
     if (wider.length) found.push({ after: `${i + 1}: ${statement}`, facts: wider });
   }
@@ -139,11 +144,11 @@ function undecided(fact: string, before: ReadonlySet<string>, after: ReadonlySet
 }
 
 /** What the probes observe once `statements` have run, seen inside a transaction that is rolled back. */
-export async function observeAfter(client: pg.ClientBase, statements: readonly string[], probes: readonly Probe[], tables: readonly ProbedTable[]): Promise<Set<string>> {
+export async function observeAfter(client: pg.ClientBase, statements: readonly string[], probes: readonly Probe[], tables: readonly ProbedTable[], absent?: string): Promise<Set<string>> {
   await client.query('BEGIN');
   try {
     for (const s of statements) await client.query(s);
-    return await observe(client, probes, tables);
+    return await observe(client, probes, tables, absent);
   } finally {
     await client.query('ROLLBACK');
   }
