@@ -119,11 +119,18 @@ async function planOnSession(db: Queryable, declaration: AccessDeclaration, opti
   const undo = ops.map(inverseOf);
   const downOperations = orderOperations([...undo, ...transitionFences(undo, policies, edgesAfter(states.membershipEdges, ops), versionNum)]).map(plannedOperation);
   const t4 = performance.now();
+  let up: readonly string[] | undefined;
+  let down: readonly string[] | undefined;
   return {
     operations,
     downOperations,
-    up: [...operations, ...records].flatMap((o) => o.sql),
-    down: [...records.map((o) => o.inverseSql), ...downOperations.map((o) => o.sql)].flat(),
+    // Rendered when first read (see plannedOperation).
+    get up() {
+      return (up ??= [...operations, ...records].flatMap((o) => o.sql));
+    },
+    get down() {
+      return (down ??= [...records.map((o) => o.inverseSql), ...downOperations.map((o) => o.sql)].flat());
+    },
     isEmpty: operations.length === 0,
     records,
     normalizationHashes: judged.hashes,
@@ -235,7 +242,31 @@ function catalogRequest(collected: CollectedAccess, options: PlanOptions): Catal
   };
 }
 
+/**
+ * Each field is computed when first read, once: a check reads only
+ * descriptions, and at 4,000 changed policies rendering every statement of
+ * the plan and its downgrade up front (each operation four times: its SQL,
+ * its inverse's, and the same for the downgrade's operation) kept ~35 MB
+ * more alive at the check's peak.
+ */
 function plannedOperation(op: Op): PlannedOperation {
-  const inverse = inverseOf(op);
-  return { op, description: describeOp(op), sql: renderOp(op), inverse, inverseSql: renderOp(inverse) };
+  let description: string | undefined;
+  let sql: readonly string[] | undefined;
+  let inverse: Op | undefined;
+  let inverseSql: readonly string[] | undefined;
+  return {
+    op,
+    get description() {
+      return (description ??= describeOp(op));
+    },
+    get sql() {
+      return (sql ??= renderOp(op));
+    },
+    get inverse() {
+      return (inverse ??= inverseOf(op));
+    },
+    get inverseSql() {
+      return (inverseSql ??= renderOp(this.inverse));
+    },
+  };
 }

@@ -24,9 +24,11 @@ export async function checkCommand(ctx: CliContext, options: CheckCommandOptions
     ctx.stdout.write(`${c.green(result.report)}\n`);
     return exitCode;
   }
-  const [headline = '', ...rest] = result.report.split('\n');
+  // Cut at the first line rather than split: a report of thousands of statements is not copied line by line.
+  const cut = result.report.indexOf('\n');
+  const [headline, rest] = cut < 0 ? [result.report, ''] : [result.report.slice(0, cut), result.report.slice(cut + 1)];
   ctx.stdout.write(
-    `${c.red(headline)}\n${rest.join('\n')}\n\n` +
+    `${c.red(headline)}\n${rest}\n\n` +
       `Run ${c.bold('pg-access apply')} to make the database match, or ${c.bold('pg-access generate --name <name>')} to write a migration.\n`,
   );
   return exitCode;
