@@ -16,16 +16,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, defineAccess, grant, plan, policy, role, table, type AccessDeclaration } from '../src/index.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { createTestDatabase, quoteIdent, type TestDatabase } from './support/database.js';
 import { createRoles } from './support/roles.js';
 import { observe, observeAfter, wideningSteps, type Probe, type ProbedTable } from './support/transient-access.js';
 
 let db: TestDatabase;
-let r: Awaited<ReturnType<typeof createRoles<'ta_group' | 'ta_user' | 'ta_other'>>>;
+let r: Awaited<ReturnType<typeof createRoles<'ta_group' | 'ta_user' | 'ta_other' | 'ta_nobody'>>>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  r = await createRoles('ta_group', 'ta_user', 'ta_other');
+  r = await createRoles('ta_group', 'ta_user', 'ta_other', 'ta_nobody');
 });
 afterAll(async () => {
   await db?.close();
@@ -61,15 +61,17 @@ function fenced(name: string, fencedRole: string, member: boolean): AccessDeclar
 async function stepThrough(a: AccessDeclaration, b: AccessDeclaration, probes: Probe[], probed: ProbedTable[]) {
   await apply(db.pool, a);
   const client = await db.pool.connect();
+  // A probe's role that does not exist in a state is observed as a role with no grants (see observe).
+  const absent = r.ta_nobody;
   try {
-    const before = await observe(client, probes, probed);
+    const before = await observe(client, probes, probed, absent);
     const p = await plan(client, b);
-    const after = await observeAfter(client, p.up, probes, probed);
-    const widenings = await wideningSteps(client, p.up, probes, probed, before, after);
+    const after = await observeAfter(client, p.up, probes, probed, absent);
+    const widenings = await wideningSteps(client, p.up, probes, probed, before, after, absent);
     expect((await plan(client, b)).isEmpty).toBe(true);
-    const downWidenings = await wideningSteps(client, p.down, probes, probed, before, after);
+    const downWidenings = await wideningSteps(client, p.down, probes, probed, before, after, absent);
     expect((await plan(client, a)).isEmpty).toBe(true);
-    expect(await observe(client, probes, probed)).toEqual(before);
+    expect(await observe(client, probes, probed, absent)).toEqual(before);
     return { before, after, widenings: [...widenings, ...downWidenings.map((w) => ({ ...w, after: `down ${w.after}` }))], statements: p.up.length };
   } finally {
     client.release();
@@ -206,5 +208,50 @@ describe('a plan run statement by statement, without a transaction', () => {
     } finally {
       client.release();
     }
+  });
+
+  it('a role created with BYPASSRLS gets it with the widening steps, not while PUBLIC still holds what the plan revokes', async () => {
+    const { name, probed } = await freshTable();
+    const created = `ta_new_${process.pid}`;
+    const probes: Probe[] = [{ role: created, settings: {} }];
+    const fenced = policy('public_rows', { for: 'SELECT', using: 'owner_id <= 2' });
+    const a = defineAccess({ roles: [], tables: [table(name, { policies: [fenced], grants: [grant('SELECT', { to: 'public' })] })] });
+    // PUBLIC named in B, so its grants on the table are managed: SELECT is revoked, INSERT given.
+    const b = defineAccess({ roles: [role(created, { bypassRls: true })], tables: [table(name, { policies: [fenced], grants: [grant('INSERT', { to: 'public' })] })] });
+    try {
+      const run = await stepThrough(a, b, probes, probed);
+      const seen = (ids: number[]) => ids.map((i) => `${created} public.${name} SELECT ${i}`);
+      // Before: the role does not exist, and any role sees what PUBLIC may (two rows); after: it may only insert.
+      expect([[...run.before].sort(), [...run.after].sort()]).toEqual([seen([1, 2]), [`${created} public.${name} INSERT candidate 0`, `${created} public.${name} INSERT candidate 1`]]);
+      expect(run.widenings).toEqual([]);
+    } finally {
+      await db.admin.query(`DROP ROLE IF EXISTS ${quoteIdent(created)}`);
+    }
+  });
+
+  it('a policy reading another table through NOT EXISTS is what no order can keep: the plan warns, and the harness sees why', async () => {
+    const { name, probed } = await freshTable();
+    const blocks = `${name}_blocks`;
+    await db.query(`CREATE TABLE ${blocks} (owner_id int); INSERT INTO ${blocks} VALUES (1), (2)`);
+    const probes: Probe[] = [{ role: r.ta_user, settings: {} }];
+    const declare = (blocked: string) =>
+      defineAccess({
+        roles: [r.ta_user],
+        tables: [
+          table(name, {
+            policies: [policy('unblocked', { for: 'SELECT', to: r.ta_user, using: `NOT EXISTS (SELECT 1 FROM ${blocks} b WHERE b.owner_id = ${name}.owner_id)` })],
+            grants: [grant('SELECT', { to: r.ta_user })],
+          }),
+          table(blocks, { policies: [policy('visible', { for: 'SELECT', to: r.ta_user, using: blocked })], grants: [grant('SELECT', { to: r.ta_user })] }),
+        ],
+      });
+    // Old: both blocks visible, rows 3 and 4 unblocked; new: only block 1 visible, rows 2 to 4. While the old policy on the blocks is gone, every row is.
+    await apply(db.pool, declare('true'));
+    expect((await plan(db.pool, declare('true'))).diagnostics.map((d) => d.code)).not.toContain('ORDER_NEEDS_TRANSACTION'); // in sync: nothing to order
+    const changed = await plan(db.pool, declare('owner_id = 1'));
+    expect(changed.diagnostics.find((d) => d.code === 'ORDER_NEEDS_TRANSACTION')?.message).toContain(`"unblocked" on "public"."${name}" reads another table through NOT EXISTS`);
+    const run = await stepThrough(declare('true'), declare('owner_id = 1'), probes, probed);
+    const seen = (table: string, ids: number[]) => ids.map((i) => `${r.ta_user} public.${table} SELECT ${i}`);
+    expect(run.widenings.map((w) => w.facts)).toContainEqual(seen(name, [1]));
   });
 });

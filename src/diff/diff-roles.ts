@@ -15,7 +15,11 @@ export function diffRoles(desired: readonly Role[], actual: readonly Role[], sco
   for (const want of desired) {
     const have = actualByName.get(want.name);
     if (!have) {
-      ops.push(createRole(want, database));
+      // BYPASSRLS is given with the widening steps, not at creation: a role
+      // created first (phase 0) could otherwise read past every policy while
+      // the plan still narrows (what PUBLIC may, it may at once).
+      if (want.bypassRls) ops.push(createRole({ ...want, bypassRls: false }, database), alterRole({ ...want, bypassRls: false }, want));
+      else ops.push(createRole(want, database));
       continue;
     }
     const changed = ROLE_ATTRIBUTES.filter((a) => have[a] !== want[a]);

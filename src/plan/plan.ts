@@ -15,6 +15,7 @@ import { describeOp } from '../render/describe-op.js';
 import { renderOp } from '../render/sql/render-op.js';
 import { orderOperations } from './order-operations.js';
 import { judgeExpressions } from './policy-expressions.js';
+import { nonMonotonePolicies } from './non-monotone-policies.js';
 import { edgesAfter, transitionFences } from './transition-fences.js';
 import type { PasswordSource } from './role-passwords.js';
 
@@ -134,7 +135,7 @@ async function planOnSession(db: Queryable, declaration: AccessDeclaration, opti
     isEmpty: operations.length === 0,
     records,
     normalizationHashes: judged.hashes,
-    diagnostics: [...states.diagnostics, ...reportUnmanaged(actual, scope)],
+    diagnostics: [...states.diagnostics, ...reportUnmanaged(actual, scope), ...(operations.length ? nonMonotonePolicies([...actual.policies, ...policies]) : [])],
     server: states.server,
     passwordSources: states.passwordRoles.map((r) => ({ ...r, createdByPlan: ops.some((o) => o.kind === 'create-role' && o.role.name === r.role) })),
     stats: {
