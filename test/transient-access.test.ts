@@ -254,4 +254,30 @@ describe('a plan run statement by statement, without a transaction', () => {
     const seen = (table: string, ids: number[]) => ids.map((i) => `${r.ta_user} public.${table} SELECT ${i}`);
     expect(run.widenings.map((w) => w.facts)).toContainEqual(seen(name, [1]));
   });
+
+  it('a state whose policy fails for the probe (it reads a table the probe may not read) is undecided for that command (property seed 2139934579)', async () => {
+    const { name, probed } = await freshTable();
+    const secret = `${name}_secret`;
+    await db.query(`CREATE TABLE ${secret} (owner_id int)`);
+    const probes: Probe[] = [{ role: r.ta_user, settings: {} }];
+    const declare = (withSecret: boolean) =>
+      defineAccess({
+        roles: [r.ta_user],
+        tables: [
+          table(name, {
+            policies: [
+              policy('a_all', { to: r.ta_user, using: 'false', withCheck: withSecret ? `EXISTS (SELECT 1 FROM ${secret} s WHERE s.owner_id = ${name}.owner_id)` : 'false' }),
+              ...(withSecret ? [policy('b_insert', { for: 'INSERT', to: r.ta_user, withCheck: 'owner_id = 1' })] : []),
+            ],
+            grants: [grant('INSERT', { to: r.ta_user })],
+          }),
+        ],
+      });
+    // Old: the insert fails (permission denied on the secret table, raised by a_all's check); new: refused by the policies.
+    // In between, with a_all's old version gone and b_insert not yet, candidate 0 is accepted: judged against neither.
+    const run = await stepThrough(declare(true), declare(false), probes, probed);
+    expect([...run.before]).toEqual([`${r.ta_user} public.${name} INSERT ERROR`]);
+    expect([...run.after]).toEqual([]);
+    expect(run.widenings).toEqual([]);
+  });
 });

@@ -63,7 +63,10 @@ BEGIN
         EXCEPTION WHEN OTHERS THEN
           IF SQLERRM = 'pg_access_observe: undo' THEN
             SELECT facts || array_agg((p->>'label') || ' ' || (t->>'table') || ' ' || (t->'attempts'->i->>'command') || ' ' || f) INTO facts FROM unnest(found) f;
-          ELSIF NOT (SQLSTATE = '42501' AND (position((t->>'name') IN SQLERRM) > 0 OR position((t->>'schema') IN SQLERRM) > 0)) THEN
+          ELSIF NOT (SQLSTATE = '42501' AND EXISTS (
+            SELECT 1 FROM unnest(ARRAY['table ' || (t->>'name'), 'table "' || (t->>'name') || '"', 'view ' || (t->>'name'), 'view "' || (t->>'name') || '"',
+              'schema ' || (t->>'schema'), 'schema "' || (t->>'schema') || '"']) AS x(suffix)
+            WHERE right(SQLERRM, length(x.suffix)) = x.suffix)) THEN
             -- Not a denial on the table itself: an error while evaluating a policy (a sub-select on a table the probe may not read, a setting not set).
             facts := facts || ((p->>'label') || ' ' || (t->>'table') || ' ' || (t->'attempts'->i->>'command') || ' ERROR');
           END IF;
