@@ -36,8 +36,9 @@ const tmp = path.join(repo, '.pg-access-tmp', `connection-faults-${randomBytes(4
 const TABLES = Array.from({ length: 24 }, (_, i) => `t${String(i).padStart(2, '0')}`);
 /**
  * Declared `rls: false` while RLS is on, with no policies: nothing locks it
- * while planning, and its DISABLE is the last statement that takes a table
- * lock (after every revoke and policy statement; only grants follow).
+ * while planning, and its DISABLE is the last statement of the plan (RLS is
+ * disabled after every other step, its own GRANT included: from PostgreSQL
+ * 18 on, a GRANT takes ACCESS SHARE on its table).
  */
 const LAST = 'zz_last';
 const LAST_STATEMENT_THAT_LOCKS = `ALTER TABLE "public"."${LAST}" DISABLE ROW LEVEL SECURITY`;
@@ -272,11 +273,13 @@ function waitingOnlyForLookup(db: TestDatabase): (waiting: Waiting) => Promise<b
 /** Waiting at the last table-locking statement: every revoke (ACCESS SHARE) and RLS or policy statement (ACCESS EXCLUSIVE) before it has run. */
 async function expectMidApply(db: TestDatabase, waiting: Waiting): Promise<void> {
   expect(waiting.query).toBe(LAST_STATEMENT_THAT_LOCKS);
+  const grantLocks = (await db.query(`SELECT current_setting('server_version_num')::int >= 180000 AS locks`)).rows[0].locks as boolean;
   expect(await relationLocks(db, waiting.pid)).toEqual([
     ...TABLES.map((t) => `AccessExclusiveLock ${t}`),
     `AccessExclusiveLock ${LAST} (waiting)`,
     `AccessShareLock ${LOOKUP}`, // read by BUSY_WHILE_PLANNING's new policy
     ...TABLES.map((t) => `AccessShareLock ${t}`),
+    ...(grantLocks ? [`AccessShareLock ${LAST}`] : []), // its GRANT, before the DISABLE
   ]);
   expect(await advisoryLockHolders(db)).toEqual([waiting.pid]);
 }
