@@ -1,6 +1,7 @@
 import type { CatalogSnapshot } from '../introspect/catalog-snapshot.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { Grant } from '../model/grant.js';
+import { membershipGraph, reachableRoles, type MembershipEdge } from '../model/membership.js';
 import type { Policy, PolicyCommand } from '../model/policy.js';
 import { qualifiedKey } from '../model/qualified-name.js';
 import { quoteIdent, quoteQualified } from '../render/sql/quote.js';
@@ -37,20 +38,14 @@ export function unreachablePolicies(
   catalog: CatalogSnapshot,
   managedGrantees: ReadonlySet<string>,
   grantsUnmanaged: ReadonlySet<string>,
-  edges: readonly { readonly role: string; readonly member: string }[] = [],
+  edges: readonly MembershipEdge[] = [],
 ): Diagnostic[] {
   // A policy for a group applies to every role that inherits from it: reachable if any of them holds the privilege.
-  const membersOf = new Map<string, string[]>();
-  for (const e of edges) (membersOf.get(e.role) ?? membersOf.set(e.role, []).get(e.role)!).push(e.member);
-  const reached = new Map<string, string[]>();
-  const reachedBy = (role: string): string[] => {
+  const membersOf = membershipGraph(edges, 'down');
+  const reached = new Map<string, Set<string>>();
+  const reachedBy = (role: string): Set<string> => {
     let found = reached.get(role);
-    if (!found) {
-      const seen = new Set([role]);
-      const queue = [role];
-      while (queue.length) for (const m of membersOf.get(queue.pop()!) ?? []) if (!seen.has(m)) (seen.add(m), queue.push(m));
-      reached.set(role, (found = [...seen]));
-    }
+    if (!found) reached.set(role, (found = reachableRoles(role, membersOf)));
     return found;
   };
   // Table key → grantee → privileges held after the plan. Nested, so that a
@@ -93,7 +88,7 @@ export function unreachablePolicies(
       return privileges !== undefined && needs.some((privilege) => privileges.has(privilege));
     };
     for (const role of p.roles) {
-      if (role === 'public' || has('public') || reachedBy(role).some((r) => r === table.owner || has(r))) continue;
+      if (role === 'public' || has('public') || [...reachedBy(role)].some((r) => r === table.owner || has(r))) continue;
       let entry = byRole.get(role);
       if (!entry) byRole.set(role, (entry = { named: [], count: 0, unmanaged: grantsUnmanaged.has(role) }));
       if (++entry.count <= NAMED) entry.named.push(`${quoteIdent(p.name)} on ${quoteQualified(p.schema, p.table)} (${p.command === 'ALL' ? 'any command' : p.command})`);

@@ -26,3 +26,36 @@ export function sameMembershipOptions(a: Membership, b: Membership): boolean {
 export function membershipWidens(from: Membership, to: Membership): boolean {
   return (to.admin && !from.admin) || (to.inherit === true && from.inherit !== true) || (to.set === true && from.set !== true);
 }
+
+/** A membership edge: `member` belongs to `role`. */
+export interface MembershipEdge {
+  readonly role: string;
+  readonly member: string;
+}
+
+/** Each role's direct members (`down`) or the roles it is a member of (`up`). */
+export function membershipGraph(edges: readonly MembershipEdge[], direction: 'up' | 'down'): Map<string, string[]> {
+  const next = new Map<string, string[]>();
+  for (const e of edges) {
+    const [from, to] = direction === 'down' ? [e.role, e.member] : [e.member, e.role];
+    const list = next.get(from);
+    if (list) list.push(to);
+    else next.set(from, [to]);
+  }
+  return next;
+}
+
+/** `start` and every role reached from it through `next` (membershipGraph). */
+export function reachableRoles(start: string, next: ReadonlyMap<string, readonly string[]>): Set<string> {
+  const found = new Set([start]);
+  const queue = [start];
+  while (queue.length) {
+    for (const r of next.get(queue.pop()!) ?? []) {
+      if (!found.has(r)) {
+        found.add(r);
+        queue.push(r);
+      }
+    }
+  }
+  return found;
+}

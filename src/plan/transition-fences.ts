@@ -1,15 +1,9 @@
 import { createHash } from 'node:crypto';
-import { membershipKey } from '../model/membership.js';
+import { membershipGraph, membershipKey, reachableRoles, type MembershipEdge } from '../model/membership.js';
 import type { Policy } from '../model/policy.js';
 import { compareText } from '../model/qualified-name.js';
 import { createPolicy, dropPolicy } from '../ops/policy.op.js';
 import type { Op } from '../ops/op.js';
-
-/** A membership edge: `member` belongs to `role`. */
-export interface MembershipEdge {
-  readonly role: string;
-  readonly member: string;
-}
 
 /**
  * Holds for a run without a transaction. A restrictive policy for role g
@@ -41,20 +35,16 @@ export function transitionFences(ops: readonly Op[], policies: readonly Policy[]
     }
   }
   if (narrowed.length === 0) return [];
-  const parents = new Map<string, string[]>();
-  const children = new Map<string, string[]>();
-  for (const e of edges) {
-    (parents.get(e.member) ?? parents.set(e.member, []).get(e.member)!).push(e.role);
-    (children.get(e.role) ?? children.set(e.role, []).get(e.role)!).push(e.member);
-  }
+  const parents = membershipGraph(edges, 'up');
+  const children = membershipGraph(edges, 'down');
   // For each narrowed edge: the roles whose fences stop applying (the group and what it inherits from), and who stops (the member and what inherits from it).
   const losses = new Map<string, Set<string>>();
   const seen = new Set<string>();
   for (const e of narrowed) {
     if (seen.has(membershipKey(e))) continue;
     seen.add(membershipKey(e));
-    const members = reach(e.member, children);
-    for (const role of reach(e.role, parents)) {
+    const members = reachableRoles(e.member, children);
+    for (const role of reachableRoles(e.role, parents)) {
       const lost = losses.get(role) ?? losses.set(role, new Set()).get(role)!;
       for (const m of members) lost.add(m);
     }
@@ -81,14 +71,6 @@ export function edgesAfter(edges: readonly MembershipEdge[], ops: readonly Op[])
   const have = new Set(kept.map(membershipKey));
   for (const o of ops) if (o.kind === 'grant-membership' && !have.has(membershipKey(o.membership))) kept.push(o.membership);
   return kept;
-}
-
-/** `start` and every role reached from it through `next`. */
-function reach(start: string, next: ReadonlyMap<string, readonly string[]>): Set<string> {
-  const found = new Set([start]);
-  const queue = [start];
-  while (queue.length) for (const r of next.get(queue.pop()!) ?? []) if (!found.has(r)) (found.add(r), queue.push(r));
-  return found;
 }
 
 /** A name no declared policy uses, for the hold of `name`. Deterministic so output is reproducible. */
