@@ -280,4 +280,29 @@ describe('a plan run statement by statement, without a transaction', () => {
     expect([...run.after]).toEqual([]);
     expect(run.widenings).toEqual([]);
   });
+  it('an UPDATE whose check fails on one row is observed row by row: the rows the probe may change stay seen (property seed 1801922324)', async () => {
+    const { name, probed } = await freshTable();
+    const probes: Probe[] = [{ role: r.ta_user, settings: {} }];
+    // open: every row reachable, no new row accepted; own: the user's rows. Together a whole-table
+    // UPDATE fails (rows 2 to 4 fail every check), yet rows 1 and 2 may each be changed alone.
+    const declare = (open: boolean) =>
+      defineAccess({
+        roles: [r.ta_user],
+        tables: [
+          table(name, {
+            policies: [
+              ...(open ? [policy('open', { to: r.ta_user, using: 'true', withCheck: 'false' })] : []),
+              policy('own', { for: ['SELECT', 'UPDATE'], to: r.ta_user, using: 'owner_id <= 2' }),
+            ],
+            grants: [grant(['SELECT', 'UPDATE'], { to: r.ta_user })],
+          }),
+        ],
+      });
+    const run = await stepThrough(declare(true), declare(false), probes, probed);
+    const updates = (facts: Set<string>) => [...facts].filter((f) => f.includes(' UPDATE ')).sort();
+    // Seen as a whole statement, the old state allowed no UPDATE and dropping "open" looked like a widening.
+    expect(updates(run.before)).toEqual([`${r.ta_user} public.${name} UPDATE 1`, `${r.ta_user} public.${name} UPDATE 2`]);
+    expect(updates(run.after)).toEqual(updates(run.before));
+    expect(run.widenings).toEqual([]);
+  });
 });

@@ -6,7 +6,9 @@
  *
  * An observation is a set of facts, `<probe> <table> <command> <row>`:
  * SELECT the rows seen, UPDATE and DELETE the rows they reach (each in a
- * subtransaction rolled back), INSERT the candidate rows accepted
+ * subtransaction rolled back; an UPDATE that one row's new version fails a
+ * policy check for is tried row by row, since that failure hides the rows
+ * the probe may change), INSERT the candidate rows accepted
  * (likewise); and `<probe> <table> <command> ERROR` where the command
  * failed with an error that is not a denial on the table (see undecided).
  * Every probe runs inside savepoints, so it observes the state of the
@@ -46,7 +48,7 @@ const label = (probe: Probe) => `${probe.role}${Object.keys(probe.settings).leng
  */
 const OBSERVE_FUNCTION = `CREATE OR REPLACE FUNCTION pg_temp.pg_access_observe(probes json, tables json, absent text) RETURNS text[] LANGUAGE plpgsql AS $fn$
 DECLARE
-  p json; t json; s record; attempt text; i int; k text; actor text; found text[] := '{}'; facts text[] := '{}';
+  p json; t json; s record; attempt text; i int; k text; kk text; actor text; found text[] := '{}'; facts text[] := '{}';
 BEGIN
   FOR p IN SELECT * FROM json_array_elements(probes) LOOP
     actor := CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p->>'role') THEN p->>'role' ELSE absent END;
@@ -63,6 +65,24 @@ BEGIN
         EXCEPTION WHEN OTHERS THEN
           IF SQLERRM = 'pg_access_observe: undo' THEN
             SELECT facts || array_agg((p->>'label') || ' ' || (t->>'table') || ' ' || (t->'attempts'->i->>'command') || ' ' || f) INTO facts FROM unnest(found) f;
+          ELSIF SQLSTATE = '42501' AND SQLERRM LIKE 'new row violates row-level security policy%' AND t->'attempts'->i->>'row_sql' IS NOT NULL THEN
+            -- One row's new version failed a check, which fails the whole statement: try each row alone
+            -- (the role is the session's again here), so that a row the probe may change is seen as such.
+            FOR kk IN EXECUTE t->'attempts'->i->>'keys_sql' LOOP
+              BEGIN
+                PERFORM set_config('role', actor, true);
+                FOR s IN SELECT * FROM json_each_text(p->'settings') LOOP PERFORM set_config(s.key, s.value, true); END LOOP;
+                found := '{}';
+                FOR k IN EXECUTE t->'attempts'->i->>'row_sql' USING kk LOOP found := found || k; END LOOP;
+                RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'pg_access_observe: undo';
+              EXCEPTION WHEN OTHERS THEN
+                IF SQLERRM = 'pg_access_observe: undo' THEN
+                  SELECT facts || array_agg((p->>'label') || ' ' || (t->>'table') || ' ' || (t->'attempts'->i->>'command') || ' ' || f) INTO facts FROM unnest(found) f;
+                ELSIF SQLSTATE <> '42501' THEN
+                  facts := facts || ((p->>'label') || ' ' || (t->>'table') || ' ' || (t->'attempts'->i->>'command') || ' ERROR');
+                END IF;
+              END;
+            END LOOP;
           ELSIF NOT (SQLSTATE = '42501' AND EXISTS (
             SELECT 1 FROM unnest(ARRAY['table ' || (t->>'name'), 'table "' || (t->>'name') || '"', 'view ' || (t->>'name'), 'view "' || (t->>'name') || '"',
               'schema ' || (t->>'schema'), 'schema "' || (t->>'schema') || '"']) AS x(suffix)
@@ -86,7 +106,13 @@ export async function observe(client: pg.ClientBase, probes: readonly Probe[], t
     schema: t.schema,
     attempts: [
       { command: 'SELECT', sql: `SELECT (${t.key})::text FROM ${t.sql}` },
-      { command: 'UPDATE', sql: `UPDATE ${t.sql} SET ${t.key} = ${t.key} RETURNING (${t.key})::text` },
+      {
+        command: 'UPDATE',
+        sql: `UPDATE ${t.sql} SET ${t.key} = ${t.key} RETURNING (${t.key})::text`,
+        // Row by row, when a check on one row's new version fails the statement (see the function).
+        keys_sql: `SELECT (${t.key})::text FROM ${t.sql}`,
+        row_sql: `UPDATE ${t.sql} SET ${t.key} = ${t.key} WHERE (${t.key})::text = $1 RETURNING (${t.key})::text`,
+      },
       { command: 'DELETE', sql: `DELETE FROM ${t.sql} RETURNING (${t.key})::text` },
       ...t.inserts.map((values, i) => ({ command: 'INSERT', sql: `INSERT INTO ${t.sql} VALUES ${values} RETURNING 'candidate ${i}'` })),
     ],
