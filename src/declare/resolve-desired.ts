@@ -4,12 +4,12 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { targetKey, type Grant, type GrantTarget } from '../model/grant.js';
 import { GrantLookup } from '../model/grant-lookup.js';
 import type { Policy } from '../model/policy.js';
-import { privilegesFor } from '../model/privileges.js';
 import { compareText, qualifiedKey } from '../model/qualified-name.js';
 import type { CatalogSnapshot } from '../introspect/catalog-snapshot.js';
 import { quoteIdent, quoteQualified } from '../render/sql/quote.js';
 import type { GrantedKind } from './collect-grant.js';
 import type { CollectedAccess, CollectedGrant } from './collected-access.js';
+import { expandPrivileges, impliedSequenceUsage, isOwnerGrant, schemaUsageNeeds } from './grant-rules.js';
 import { resolveRoles, type ManagedObjects } from './resolve-roles.js';
 import { unreachablePolicies } from './unreachable-policies.js';
 
@@ -48,7 +48,7 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
   const addGrants = (g: CollectedGrant, kind: GrantedKind | 'column', target: GrantTarget, owner: string | undefined, where: string) => {
     const added: { grantee: string; privilege: string }[] = [];
     for (const { grantee, privilege } of expandGrant(g, kind, server.versionNum, errors)) {
-      if (grantee === owner) {
+      if (isOwnerGrant(grantee, owner)) {
         diagnostics.push(ownerDiagnostic(grantee, where));
         continue;
       }
@@ -121,17 +121,13 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
         }
       }
     }
-    // INSERT into a serial column calls nextval(), which needs USAGE on the
-    // sequence; identity columns do not check it, but granting it keeps
-    // explicit nextval()/currval() calls working the same for both. Without
+    // Inserters get USAGE on the table's sequences (grant-rules). Without
     // implied grants, owned sequences are not managed at all.
     for (const seq of collected.impliedGrants ? found.sequences : []) {
       ownedSequences.push({ schema: seq.schema, name: seq.name });
       usageOnlySequences.set(seq.oid, seq.acl);
       const target: GrantTarget = { kind: 'sequence', schema: seq.schema, name: seq.name };
-      for (const grantee of inserters) {
-        if (grantee !== seq.owner) grants.push({ target, grantee, privilege: 'USAGE', grantable: false });
-      }
+      for (const grantee of impliedSequenceUsage(inserters, seq.owner)) grants.push({ target, grantee, privilege: 'USAGE', grantable: false });
     }
   }
 
@@ -207,15 +203,7 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
     for (const g of d.grants) addGrants(g, d.objects, target, owner, `objects ${quoteIdent(owner)} creates`);
   }
 
-  // Privileges on an object are useless without USAGE on its schema. On a
-  // schema that is not declared, every grantee gets it (implied grants),
-  // unless everyone has it through PUBLIC once the plan is applied (as on
-  // the `public` schema by default); nothing is ever revoked there, so what
-  // PUBLIC holds now it keeps. A declared schema's ACL is exactly what it
-  // declares: a grantee left without USAGE there is told its grants are
-  // inert, never granted it silently (that would widen the declared ACL).
-  // PUBLIC's USAGE is what the declaration says on a declared schema once
-  // PUBLIC is managed (a grantee elsewhere, or revokeFromPublic).
+  // Schema USAGE (grant-rules): implied on schemas not declared, a diagnostic where a grantee's grants are inert.
   const publicManaged = grants.some((g) => g.grantee === 'public');
   const revokedFromPublic = new Set(collected.schemas.filter((s) => s.revokeFromPublic).map((s) => s.name));
   // Declared schema USAGE, gathered in one pass (one pass per schema would be quadratic with many schemas).
@@ -227,23 +215,19 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnaps
     declaredUsageBySchema.set(g.target.name, holders);
   }
   for (const [schemaName, grantees] of usageBySchema) {
-    const owner = catalog.schemas.get(schemaName)?.owner;
+    const found = catalog.schemas.get(schemaName);
     const declared = declaredSchemas.has(schemaName);
-    const implied = collected.impliedGrants && !declared;
-    const declaredUsage = declaredUsageBySchema.get(schemaName) ?? new Set<string>();
-    const held = catalog.schemas.get(schemaName)?.acl ?? [];
-    const holds = (grantee: string) => held.some((e) => e.grantee === grantee && e.privilege === 'USAGE');
-    const publicManagedHere = declared && (publicManaged || revokedFromPublic.has(schemaName));
-    const publicHasUsage = declaredUsage.has('public') || (implied && grantees.has('public')) || (!publicManagedHere && holds('public'));
-    for (const grantee of grantees) {
-      if (grantee === owner || declaredUsage.has(grantee) || (publicHasUsage && grantee !== 'public')) continue;
-      if (implied) {
-        grants.push({ target: { kind: 'schema', name: schemaName }, grantee, privilege: 'USAGE', grantable: false });
-      } else if (declared || !holds(grantee)) {
-        // On a schema that is not declared, what a grantee holds is never revoked: only one holding nothing is told.
-        diagnostics.push(inertGrantsDiagnostic(schemaName, grantee, declared));
-      }
-    }
+    const needs = schemaUsageNeeds({
+      grantees,
+      owner: found?.owner,
+      declared,
+      impliedGrants: collected.impliedGrants,
+      declaredUsage: declaredUsageBySchema.get(schemaName) ?? new Set<string>(),
+      held: found?.acl ?? [],
+      publicManaged: publicManaged || revokedFromPublic.has(schemaName),
+    });
+    for (const grantee of needs.implied) grants.push({ target: { kind: 'schema', name: schemaName }, grantee, privilege: 'USAGE', grantable: false });
+    for (const grantee of needs.inert) diagnostics.push(inertGrantsDiagnostic(schemaName, grantee, declared));
   }
 
   const managedObjects: ManagedObjects = {
@@ -308,20 +292,11 @@ function resolvePolicyRoles(roles: readonly string[], server: CatalogSnapshot['s
   return [...new Set(resolved)].sort(compareText);
 }
 
-/**
- * ALL becomes the server's list for that kind (for a column grant: the
- * column privileges); privileges that do not exist on the
- * kind were rejected when the declaration was collected, except MAINTAIN,
- * which depends on the server version.
- */
+/** The (grantee, privilege) pairs of one declared grant on `kind` (grant-rules' ALL expansion); MAINTAIN before 17 is an error naming the declaration. */
 function expandGrant(g: CollectedGrant, kind: GrantedKind | 'column', versionNum: number, errors: string[]): { grantee: string; privilege: string }[] {
-  const privileges: string[] = [];
-  for (const p of g.privileges) {
-    if (p === 'ALL') privileges.push(...privilegesFor(kind, versionNum));
-    else if (p === 'MAINTAIN' && versionNum < 170000) errors.push(`${g.origin}: MAINTAIN exists from PostgreSQL 17 on; this server is ${Math.floor(versionNum / 10000)}.`);
-    else privileges.push(p);
-  }
-  return g.grantees.flatMap((grantee) => [...new Set(privileges)].map((privilege) => ({ grantee, privilege })));
+  const { privileges, unsupported } = expandPrivileges(g.privileges, kind, versionNum);
+  for (const p of unsupported) errors.push(`${g.origin}: ${p} exists from PostgreSQL 17 on; this server is ${Math.floor(versionNum / 10000)}.`);
+  return g.grantees.flatMap((grantee) => privileges.map((privilege) => ({ grantee, privilege })));
 }
 
 /** One entry per (target, grantee, privilege), in first-seen order; grantable if any declaration gives the option. */
