@@ -5,7 +5,7 @@ import { targetKey, type Grant, type GrantTarget } from '../model/grant.js';
 import { GrantLookup } from '../model/grant-lookup.js';
 import type { Policy } from '../model/policy.js';
 import { compareText, qualifiedKey } from '../model/qualified-name.js';
-import type { CatalogSnapshot } from '../introspect/catalog-snapshot.js';
+import type { CatalogStructure } from '../introspect/catalog-snapshot.js';
 import { quoteIdent, quoteQualified } from '../render/sql/quote.js';
 import type { GrantedKind } from './collect-grant.js';
 import type { CollectedAccess, CollectedGrant } from './collected-access.js';
@@ -31,7 +31,7 @@ export interface ResolveOptions {
  * USAGE for serial/identity inserts) and leaves out grants to owners, whose
  * privileges are implicit.
  */
-export function resolveDesired(collected: CollectedAccess, catalog: CatalogSnapshot, options: ResolveOptions = {}): ResolvedDeclaration {
+export function resolveDesired(collected: CollectedAccess, catalog: CatalogStructure, options: ResolveOptions = {}): ResolvedDeclaration {
   const errors: string[] = [];
   const diagnostics: Diagnostic[] = [...collected.diagnostics];
   const { server } = catalog;
@@ -285,7 +285,7 @@ function inertGrantsDiagnostic(schema: string, grantee: string, declared: boolea
 }
 
 /** current_user etc. are stored in pg_policy as the role they named when the policy was created. */
-function resolvePolicyRoles(roles: readonly string[], server: CatalogSnapshot['server']): string[] {
+function resolvePolicyRoles(roles: readonly string[], server: CatalogStructure['server']): string[] {
   const resolved = roles.map((r) => (r === 'current_user' || r === 'current_role' ? server.currentUser : r === 'session_user' ? server.sessionUser : r));
   // PostgreSQL keeps only PUBLIC when PUBLIC is listed with other roles.
   if (resolved.includes('public')) return ['public'];

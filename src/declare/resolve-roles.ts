@@ -3,7 +3,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { membershipKey, type Membership } from '../model/membership.js';
 import { compareText } from '../model/qualified-name.js';
 import type { Role } from '../model/role.js';
-import type { CatalogSnapshot } from '../introspect/catalog-snapshot.js';
+import type { CatalogStructure } from '../introspect/catalog-snapshot.js';
 import { quoteIdent } from '../render/sql/quote.js';
 import { checkMembershipCycles } from './collect-roles.js';
 import type { CollectedAccess } from './collected-access.js';
@@ -39,7 +39,7 @@ export interface ManagedObjects {
  * already has, and a role is only dropped when nothing outside the
  * declaration still refers to it.
  */
-export function resolveRoles(collected: CollectedAccess, catalog: CatalogSnapshot, options: RoleResolutionOptions, errors: string[], diagnostics: Diagnostic[]): ResolvedRoles {
+export function resolveRoles(collected: CollectedAccess, catalog: CatalogStructure, options: RoleResolutionOptions, errors: string[], diagnostics: Diagnostic[]): ResolvedRoles {
   const v16 = catalog.server.versionNum >= 160000;
   const managed = collected.roleDeclarations.filter((r) => r.managed);
   const managedNames = new Set(managed.map((r) => r.name));
@@ -109,7 +109,7 @@ export function resolveRoles(collected: CollectedAccess, catalog: CatalogSnapsho
  * (ACL entries on objects it manages fully, policies of declared tables,
  * memberships of managed roles) is fine; anything else is an error listing it.
  */
-function checkDroppable(name: string, catalog: CatalogSnapshot, managedRoles: ReadonlySet<string>, managed: ManagedObjects, errors: string[]): void {
+function checkDroppable(name: string, catalog: CatalogStructure, managedRoles: ReadonlySet<string>, managed: ManagedObjects, errors: string[]): void {
   const blockers: string[] = [];
   for (const d of catalog.roleDependencies) {
     if (d.role !== name) continue;
@@ -121,7 +121,8 @@ function checkDroppable(name: string, catalog: CatalogSnapshot, managedRoles: Re
       blockers.push(`owns ${d.description}`);
       continue;
     }
-    if (d.type === 'r' && d.classId === 'pg_policy' && catalog.policyOids.has(d.objectOid)) continue;
+    // A policy on a declared table: the plan drops or rewrites it (every policy of a declared table is managed).
+    if (d.type === 'r' && d.classId === 'pg_policy' && d.policyTable !== null && managed.relations.has(d.policyTable)) continue;
     if (d.type === 'a' && isManagedAcl(d.classId, d.objectOid, name, managed)) continue;
     blockers.push(d.type === 'a' ? `holds privileges on ${d.description}` : d.type === 'r' ? `is named in ${d.description}` : d.description);
   }

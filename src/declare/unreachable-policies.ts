@@ -1,4 +1,4 @@
-import type { CatalogSnapshot } from '../introspect/catalog-snapshot.js';
+import type { CatalogStructure } from '../introspect/catalog-snapshot.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { Grant } from '../model/grant.js';
 import { membershipGraph, reachableRoles, type MembershipEdge } from '../model/membership.js';
@@ -35,7 +35,7 @@ const NAMED = 5;
 export function unreachablePolicies(
   policies: readonly Policy[],
   desiredGrants: readonly Grant[],
-  catalog: CatalogSnapshot,
+  catalog: CatalogStructure,
   managedGrantees: ReadonlySet<string>,
   grantsUnmanaged: ReadonlySet<string>,
   edges: readonly MembershipEdge[] = [],

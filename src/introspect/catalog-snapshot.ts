@@ -101,10 +101,16 @@ export interface RoleDependency {
   /** pg_describe_object() when the object is in this database or shared; else the database's name. */
   readonly description: string;
   readonly inThisDatabase: boolean;
+  /** For a policy (classId pg_policy) in this database: the OID of its table. */
+  readonly policyTable: number | null;
 }
 
-/** What the catalogs say about the objects a declaration names. Read with a fixed number of queries. */
-export interface CatalogSnapshot {
+/**
+ * What the catalogs say about the objects a declaration names, but the
+ * policies: everything resolving the declaration needs, available while the
+ * policies (most of the read) are still being read.
+ */
+export interface CatalogStructure {
   readonly server: ServerFacts;
   /** Attributes of requested roles and of every role pg-access created for this database. */
   readonly roles: ReadonlyMap<string, CatalogRole>;
@@ -119,11 +125,13 @@ export interface CatalogSnapshot {
   readonly database: CatalogDatabase | null;
   readonly defaultAcls: readonly CatalogDefaultAcl[];
   readonly roleDependencies: readonly RoleDependency[];
-  /** pg_policy oids of the declared tables' policies. */
-  readonly policyOids: ReadonlySet<number>;
   readonly schemas: ReadonlyMap<string, CatalogSchema>;
   /** Keyed by qualifiedKey. */
   readonly tables: ReadonlyMap<string, CatalogTable>;
+}
+
+/** What the catalogs say about the objects a declaration names. Read with a fixed number of queries. */
+export interface CatalogSnapshot extends CatalogStructure {
   readonly policies: readonly Policy[];
   /** How many SQL round trips reading took (reported by the benchmark). */
   readonly roundTrips: number;

@@ -3,7 +3,7 @@ import { PgAccessError } from '../errors.js';
 import type { DefaultObjectType } from '../model/grant.js';
 import type { QualifiedName } from '../model/qualified-name.js';
 import type { CatalogQuery } from './catalog-query.js';
-import type { CatalogSnapshot } from './catalog-snapshot.js';
+import type { CatalogSnapshot, CatalogStructure } from './catalog-snapshot.js';
 import { readDatabase, readDefaultAcls, readRoutines } from './read-objects.js';
 import { quoteLiteral } from '../render/sql/quote.js';
 import { readDeclaredSequences, readPolicyRows, readSchemas, readTables, toPolicies, type PolicyRow, type WantedTable } from './read-relations.js';
@@ -53,12 +53,23 @@ export interface ReadOptions {
  * number of objects: six for tables, policies and grants, plus one per
  * further kind the declaration uses. Each kind's queries live in its own
  * module (read-roles, read-relations, read-objects).
+ *
+ * `whileReading` is given everything but the policies as soon as that is
+ * read, and runs while the server computes the policies (most of its time
+ * for a plan): the caller resolves the declaration then, rather than after.
+ * Its result is returned with the snapshot; if it fails, the read is
+ * abandoned (rolled back) and its error is the read's.
  */
-export async function readCatalog(db: Queryable, request: CatalogRequest, options: ReadOptions): Promise<CatalogSnapshot> {
+export async function readCatalog<T>(
+  db: Queryable,
+  request: CatalogRequest,
+  options: ReadOptions,
+  whileReading: (structure: CatalogStructure) => Promise<T>,
+): Promise<{ catalog: CatalogSnapshot; during: T }> {
   // Opened now, while the first queries run, and only when it can pay for itself.
   const extra = options.extraConnection && request.tables.length >= SPLIT_POLICIES_FROM ? openQuietly(options.extraConnection) : null;
   try {
-    return await inReadTransaction(db, options, () => readAll(db, request, extra, options));
+    return await inReadTransaction(db, options, () => readAll(db, request, extra, options, whileReading));
   } catch (cause) {
     throw readFailure(cause);
   } finally {
@@ -106,7 +117,13 @@ function readFailure(cause: unknown): unknown {
 const SPLIT_POLICIES_FROM = 1000;
 const SECOND_CONNECTION_SHARE = 2 / 3;
 
-async function readAll(db: Queryable, request: CatalogRequest, extraConnection: Promise<ExtraConnection | null> | null, options: ReadOptions): Promise<CatalogSnapshot> {
+async function readAll<T>(
+  db: Queryable,
+  request: CatalogRequest,
+  extraConnection: Promise<ExtraConnection | null> | null,
+  options: ReadOptions,
+  whileReading: (structure: CatalogStructure) => Promise<T>,
+): Promise<{ catalog: CatalogSnapshot; during: T }> {
   // Sequential on purpose: a connection runs one query at a time.
   let roundTrips = 0;
   const on =
@@ -130,13 +147,6 @@ async function readAll(db: Queryable, request: CatalogRequest, extraConnection: 
     // even when the grantee held it before).
     const schemas = await readSchemas(query, [...new Set([...request.schemas, ...[...routines.values()].map((r) => r.schema)])], intern);
     const { tables, byOid } = await readTables(query, request.tables, intern);
-    const roleNames = new Map([...roles.values()].map((r) => [String(r.oid), r.name]));
-    const ours = await readPolicyRows(query, request.tables.slice(cut));
-    const read = await elsewhere;
-    if (read && 'error' in read) throw read.error;
-    // The second connection could not share the snapshot (or open): the session reads its share too.
-    const rows = read ? [...read.rows, ...ours] : [...(await readPolicyRows(query, theirs)), ...ours];
-    const { policies, policyOids } = await toPolicies(query, rows, byOid, roleNames, intern);
     const droppable = request.dropCreatedRoles ? [...roles.values()].filter((r) => r.createdByPgAccess && !request.roles.includes(r.name)).map((r) => r.name) : [];
     const members = [...new Set([...request.membershipMembers, ...droppable])];
     const memberships = members.length ? await readMemberships(query, server.version_num, members, droppable) : [];
@@ -147,8 +157,10 @@ async function readAll(db: Queryable, request: CatalogRequest, extraConnection: 
     const defaults = request.defaultAcls.map((d) => ({ ...d, owner: d.owner ?? (server.current_user as string) }));
     const defaultAcls = defaults.length ? await readDefaultAcls(query, defaults, roles) : [];
     const roleDependencies = droppable.length ? await readRoleDependencies(query, droppable) : [];
-
-    return {
+    // Sent now, computed by the server while whileReading runs; observed below (or, if whileReading fails, before the rollback).
+    const ours = readPolicyRows(query, request.tables.slice(cut));
+    ours.catch(() => undefined);
+    const structure: CatalogStructure = {
       server: {
         versionNum: server.version_num,
         currentUser: server.current_user,
@@ -162,15 +174,27 @@ async function readAll(db: Queryable, request: CatalogRequest, extraConnection: 
       membershipEdges,
       schemas,
       tables,
-      policies,
       sequences,
       routines,
       database,
       defaultAcls,
       roleDependencies,
-      policyOids,
-      roundTrips,
     };
+    let during: T;
+    try {
+      during = await whileReading(structure);
+    } catch (error) {
+      await ours.catch(() => undefined);
+      throw error;
+    }
+    const oursRows = await ours;
+    const read = await elsewhere;
+    if (read && 'error' in read) throw read.error;
+    // The second connection could not share the snapshot (or open): the session reads its share too.
+    const rows = read ? [...read.rows, ...oursRows] : [...(await readPolicyRows(query, theirs)), ...oursRows];
+    const roleNames = new Map([...roles.values()].map((r) => [String(r.oid), r.name]));
+    const policies = await toPolicies(query, rows, byOid, roleNames, intern);
+    return { catalog: { ...structure, policies, roundTrips }, during };
   } finally {
     // Never leave the second connection reading while the session moves on (or ends the exported snapshot).
     await elsewhere;

@@ -47,10 +47,14 @@ JOIN pg_class s ON s.relnamespace = n.oid AND s.relname = w.name AND s.relkind =
 // already read: naming 40,000 policies' roles on the server took 190 ms.
 // The tables are named as TABLES_SQL names them, so that a second
 // connection can read its share before the session has read the tables.
-const POLICIES_SQL = `SELECT p.oid::int8::text AS oid, p.polrelid::int8::text AS table_oid, p.polname::text AS name, p.polcmd::text AS cmd, p.polpermissive AS permissive,
-  p.polroles::text AS roles,
-  pg_get_expr(p.polqual, p.polrelid) AS using_expr, pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr,
-  d.description AS comment
+//
+// One row, a JSON array of one array per policy: the server computes every
+// policy before it sends anything, so it does its part (pg_get_expr, most of
+// a plan's server time) while the client resolves the declaration, where
+// rows streamed as produced would stall once the socket is full; and one
+// JSON.parse costs the client a third of decoding 40,000 rows.
+const POLICIES_SQL = `SELECT json_agg(json_build_array(p.oid::int8::text, p.polrelid::int8::text, p.polname, p.polcmd, p.polpermissive,
+  p.polroles::text, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid), d.description))::text AS policies
 FROM json_to_recordset($1::text::json) AS w(schema text, name text)
 JOIN pg_namespace n ON n.nspname = w.schema
 JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = w.name AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
@@ -105,12 +109,23 @@ export async function readTables(
   return { tables, byOid };
 }
 
-/** The policy rows of the named tables, as POLICIES_SQL returns them (toPolicies turns them into policies). */
-export type PolicyRow = Record<string, any>;
+/** A policy of a named table, as POLICIES_SQL returns it (toPolicies turns them into policies). */
+export type PolicyRow = readonly [
+  oid: string,
+  tableOid: string,
+  name: string,
+  cmd: string,
+  permissive: boolean,
+  roles: string,
+  using: string | null,
+  withCheck: string | null,
+  comment: string | null,
+];
 
 export async function readPolicyRows(query: CatalogQuery, tables: readonly QualifiedName[]): Promise<PolicyRow[]> {
   if (tables.length === 0) return [];
-  return query(POLICIES_SQL, [JSON.stringify(tables.map((t) => ({ schema: t.schema, name: t.name })))]);
+  const [row] = await query(POLICIES_SQL, [JSON.stringify(tables.map((t) => ({ schema: t.schema, name: t.name })))]);
+  return row?.policies == null ? [] : parseJsonColumn<PolicyRow[]>(row.policies);
 }
 
 /**
@@ -125,29 +140,28 @@ export async function toPolicies(
   tableByOid: ReadonlyMap<string, CatalogTable>,
   roleNames: ReadonlyMap<string, string>,
   intern: Intern,
-): Promise<{ policies: Policy[]; policyOids: Set<number> }> {
+): Promise<Policy[]> {
   const names = new Map(roleNames).set('0', 'public');
   const unnamed = new Set<string>();
-  for (const r of rows) for (const oid of oidList(r.roles)) if (!names.has(oid)) unnamed.add(oid);
+  for (const r of rows) for (const oid of oidList(r[5])) if (!names.has(oid)) unnamed.add(oid);
   if (unnamed.size) for (const r of await query(ROLE_NAMES_SQL, [oidArray(unnamed)])) names.set(r.oid, r.name);
   // As pg_get_userbyid() names a role that no longer exists.
   const nameOf = (oid: string) => names.get(oid) ?? `unknown (OID=${oid})`;
-  const policies = rows.map((r): Policy => {
-    const table = tableByOid.get(r.table_oid)!;
+  return rows.map(([, tableOid, name, cmd, permissive, roles, using, withCheck, comment]): Policy => {
+    const table = tableByOid.get(tableOid)!;
     return {
       schema: table.schema,
       table: table.name,
-      name: intern(r.name),
-      command: POLICY_COMMAND_BY_LETTER[r.cmd]!,
-      permissive: r.permissive as boolean,
-      roles: policyRoles(oidList(r.roles).map(nameOf), intern),
+      name: intern(name),
+      command: POLICY_COMMAND_BY_LETTER[cmd]!,
+      permissive,
+      roles: policyRoles(oidList(roles).map(nameOf), intern),
       // Tables often share their policies' expressions word for word.
-      using: r.using_expr === null ? null : intern(r.using_expr),
-      withCheck: r.check_expr === null ? null : intern(r.check_expr),
-      ...(r.comment === null ? {} : { comment: r.comment as string }),
+      using: using === null ? null : intern(using),
+      withCheck: withCheck === null ? null : intern(withCheck),
+      ...(comment === null ? {} : { comment }),
     };
   });
-  return { policies, policyOids: new Set(rows.map((r) => Number(r.oid))) };
 }
 
 /**

@@ -31,7 +31,9 @@ const ROLE_DEPENDENCIES_SQL = `SELECT pg_get_userbyid(d.refobjid)::text AS role,
   d.objid::int8::text AS objid, d.dbid IN (0, (SELECT oid FROM pg_database WHERE datname = current_database())) AS here,
   CASE WHEN d.dbid IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
        THEN pg_describe_object(d.classid, d.objid, d.objsubid)
-       ELSE 'objects in database ' || quote_ident((SELECT datname FROM pg_database WHERE oid = d.dbid)) END AS description
+       ELSE 'objects in database ' || quote_ident((SELECT datname FROM pg_database WHERE oid = d.dbid)) END AS description,
+  CASE WHEN d.classid = 'pg_policy'::regclass AND d.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       THEN (SELECT p.polrelid::int8::text FROM pg_policy p WHERE p.oid = d.objid) END AS policy_table
 FROM pg_shdepend d
 WHERE d.refclassid = 'pg_authid'::regclass AND d.refobjid IN (SELECT oid FROM pg_roles WHERE rolname = ANY($1::text[]))`;
 
@@ -58,6 +60,7 @@ export async function readRoleDependencies(query: CatalogQuery, roles: readonly 
     objectOid: Number(r.objid),
     description: r.description,
     inThisDatabase: r.here,
+    policyTable: r.policy_table === null ? null : Number(r.policy_table),
   }));
 }
 

@@ -191,26 +191,30 @@ async function resolveAgainstCatalog(db: Queryable, declaration: AccessDeclarati
   // The structure says what to read; the policies are collected while the catalog queries run.
   const staged = await collectStructure(declaration);
   if (staged.invalid) await staged.withPolicies();
-  const reading = readCatalog(db, catalogRequest(staged.structure, options), {
-    inTransaction: options.inTransaction ?? false,
-    lockTimeoutMs: options.lockTimeoutMs ?? 5000,
-    extraConnection: options.extraConnection,
-  });
-  // Handled here so that a failed read is not an unhandled rejection while the policies are collected; awaited below.
-  const read = reading.then(
-    () => undefined,
-    () => undefined,
-  );
-  let collected: CollectedAccess;
+  const collecting = staged.withPolicies();
+  // Observed by the resolution below; a failed read must not leave it an unhandled rejection.
+  collecting.catch(() => undefined);
+  let t1 = t0;
+  let read: Awaited<ReturnType<typeof readCatalog<{ collected: CollectedAccess; resolved: ReturnType<typeof resolveDesired> }>>>;
   try {
-    collected = await staged.withPolicies();
+    // Resolved while the server computes the policies (see readCatalog).
+    read = await readCatalog(
+      db,
+      catalogRequest(staged.structure, options),
+      { inTransaction: options.inTransaction ?? false, lockTimeoutMs: options.lockTimeoutMs ?? 5000, extraConnection: options.extraConnection },
+      async (structure) => {
+        const collected = await collecting;
+        t1 = performance.now();
+        return { collected, resolved: resolveDesired(collected, structure, { allowDropRoles: options.allowDropRoles }) };
+      },
+    );
   } catch (error) {
-    await read;
+    // An error in the declaration comes first, as when nothing was read.
+    await collecting;
     throw error;
   }
-  const t1 = performance.now();
-  const catalog = await reading;
-  const resolved = resolveDesired(collected, catalog, { allowDropRoles: options.allowDropRoles });
+  const { catalog, during } = read;
+  const { collected, resolved } = during;
   const facts = {
     passwordRoles: collected.roleDeclarations.filter((r) => r.managed && r.passwordEnv !== undefined).map((r) => ({ role: r.name, env: r.passwordEnv! })),
     tableCount: collected.tables.length,
