@@ -29,6 +29,7 @@ export type {
 export { plan, type Plan, type PlannedOperation, type PlanOptions, type PlanStats } from './plan/plan.js';
 export { apply, type ApplyOptions, type ApplyResult } from './plan/apply.js';
 export { check, type CheckResult } from './plan/check.js';
+export { pull, type PullOptions, type PullResult } from './pull/pull.js';
 export { fromPostgresJs, type ExtraConnection, type Queryable } from './driver/queryable.js';
 export { connectUrl, redactUrl, type ConnectedClient } from './driver/connect.js';
 export { PgAccessError } from './errors.js';

@@ -6,28 +6,23 @@
  * 2. Applying that declaration to a copy stripped of its policies, RLS flags
  *    and grants recreates them: pg_policies and the ACLs come out identical.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { apply, plan } from '../src/index.js';
 import { accessSnapshot } from './support/catalog.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { corpusDir, CORPUS_FILES, loadCorpus as loadCorpusDatabase } from './support/corpus.js';
+import type { TestDatabase } from './support/database.js';
 import { describeCatalog } from './support/declaration-from-catalog.js';
 
-// The corpus lives beside the checkout (../shared/corpus), as on the developers' machines and in CI.
-const corpusDir = process.env.PG_ACCESS_CORPUS_DIR ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'corpus');
 if (!existsSync(corpusDir)) console.warn(`corpus tests skipped: no corpus at ${corpusDir} (set PG_ACCESS_CORPUS_DIR)`);
-const files = ['pg_regress_rowsecurity.sql', 'pg_regress_privileges.sql', 'supabase_slack_clone.sql', 'supabase_expo_push_notifications.sql', 'supabase_supa_builder.sql', 'basejump_multitenant.sql'];
 const opened: TestDatabase[] = [];
 afterAll(async () => {
   for (const db of opened) await db.close();
 });
 
 async function loadCorpus(file: string): Promise<TestDatabase> {
-  const db = await createTestDatabase();
+  const db = await loadCorpusDatabase(file);
   opened.push(db);
-  await db.query(`SET client_min_messages = error; ${readFileSync(join(corpusDir, file), 'utf8')}`);
   return db;
 }
 
@@ -56,7 +51,7 @@ function tableAccess(s: Awaited<ReturnType<typeof accessSnapshot>>) {
 }
 
 describe.skipIf(!existsSync(corpusDir))('corpus', () => {
-  for (const file of files) {
+  for (const file of CORPUS_FILES) {
     it(`${file}: declaring what is there plans nothing but implied USAGE grants, and applying it to a stripped copy recreates it`, async () => {
       const original = await loadCorpus(file);
       const { declaration } = await describeCatalog(original.pool);

@@ -8,6 +8,7 @@ import { readDatabase, readDefaultAcls, readRoutines } from './read-objects.js';
 import { quoteLiteral } from '../render/sql/quote.js';
 import { readDeclaredSequences, readPolicyRows, readSchemas, readTables, toPolicies, type PolicyRow, type WantedTable } from './read-relations.js';
 import { catalogPool } from './acl-json.js';
+import { discoverObjects, type DiscoveredObjects, type SchemaSelection } from './discover-objects.js';
 import { readMembershipEdges, readMemberships, readRoleDependencies, readRoles } from './read-roles.js';
 
 const SERVER_SQL = `SELECT current_setting('server_version_num')::int AS version_num, current_user::text AS current_user,
@@ -74,6 +75,31 @@ export async function readCatalog<T>(
     throw readFailure(cause);
   } finally {
     (await extra)?.release();
+  }
+}
+
+/**
+ * Discovers the objects of the selected schemas (discover-objects) and reads
+ * them as readCatalog reads a declaration's, in one snapshot: what pull,
+ * audit and lint read. One query more than the declared mode.
+ */
+export async function discoverCatalog(
+  db: Queryable,
+  selection: SchemaSelection,
+  options: ReadOptions,
+): Promise<{ catalog: CatalogSnapshot; found: DiscoveredObjects }> {
+  const opened: { extra: Promise<ExtraConnection | null> | null } = { extra: null };
+  try {
+    return await inReadTransaction(db, options, async () => {
+      const { request, found } = await discoverObjects(async (sql, params) => (await db.query(sql, params)).rows, selection);
+      opened.extra = options.extraConnection && request.tables.length >= SPLIT_POLICIES_FROM ? openQuietly(options.extraConnection) : null;
+      const { catalog } = await readAll(db, request, opened.extra, options, async () => undefined);
+      return { catalog: { ...catalog, roundTrips: catalog.roundTrips + 1 }, found };
+    });
+  } catch (cause) {
+    throw readFailure(cause);
+  } finally {
+    (await opened.extra)?.release();
   }
 }
 

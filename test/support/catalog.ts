@@ -65,7 +65,7 @@ SELECT json_build_object(
   'defaultAcls', COALESCE((SELECT json_agg(json_build_object('key', pg_get_userbyid(d.defaclrole) || '|' || COALESCE(n.nspname, '-') || '|' || d.defaclobjtype::text, 'acl', ARRAY(
       SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END || ':' || a.privilege_type || CASE WHEN a.is_grantable THEN '*' ELSE '' END
       FROM aclexplode(d.defaclacl) a ORDER BY 1))
-      ORDER BY 1) FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace), '[]')
+      ORDER BY pg_get_userbyid(d.defaclrole) COLLATE "C", n.nspname COLLATE "C" NULLS FIRST, d.defaclobjtype) FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace), '[]')
 ) AS snapshot`;
 
 export interface RoleFacts {
