@@ -19,7 +19,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, plan, pull, type AccessDeclaration } from '../src/index.js';
 import { accessSnapshot, type AccessSnapshot } from './support/catalog.js';
 import { corpusDir, CORPUS_FILES, loadCorpus, stripAccess } from './support/corpus.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { createTestDatabase, quoteIdent, type TestDatabase } from './support/database.js';
+import { createRoles } from './support/roles.js';
 
 const repo = path.resolve(fileURLToPath(import.meta.url), '../..');
 const root = path.join(repo, '.pg-access-tmp', `pull-${randomBytes(4).toString('hex')}`);
@@ -114,17 +115,87 @@ describe.skipIf(!existsSync(corpusDir))('pull on the corpus', () => {
 });
 
 describe('pull on a small database', () => {
-  let db: TestDatabase;
+  let r: Awaited<ReturnType<typeof createRoles<'pl_app' | 'pl_group' | 'pl_other' | 'pl_owner' | 'pl_login'>>>;
   beforeAll(async () => {
-    db = await createTestDatabase();
-    opened.push(db);
+    r = await createRoles('pl_app', 'pl_group', 'pl_other', 'pl_owner', 'pl_login');
+  });
+  afterAll(async () => {
+    for (const db of opened.splice(0)) await db.close();
+    await r.drop();
   });
 
-  it('reads only the selected schemas, and names a missing one with the schemas there are', async () => {
+  async function database(): Promise<TestDatabase> {
+    const db = await createTestDatabase();
+    opened.push(db);
+    return db;
+  }
+
+  /** Pulls, loads the module, and returns it with the plan it makes against the same database. */
+  async function pullAndPlan(db: TestDatabase, name: string, options: Parameters<typeof pull>[1] = {}) {
+    const pulled = await pull(db.pool, options);
+    const { declaration } = await loadPulled(name, pulled.source);
+    const planned = await plan(db.pool, declaration);
+    return { pulled, declaration, planned };
+  }
+
+  it('reads only the selected schemas, names a missing one with the schemas there are, and refuses an unknown option', async () => {
+    const db = await database();
     await db.query(`CREATE SCHEMA a; CREATE SCHEMA b; CREATE TABLE a.t (id int); CREATE TABLE b.u (id int); ALTER TABLE a.t ENABLE ROW LEVEL SECURITY`);
     const { access } = await pull(db.pool, { schemas: ['a'] });
     expect(access.tables.map((t) => `${t.schema}.${t.name}`)).toEqual(['a.t']);
-    await expect(pull(db.pool, { schemas: ['nope'] })).rejects.toThrow(/Schema "nope" does not exist .* it has "a", "b", "public"/);
+    await expect(pull(db.pool, { schemas: ['nope'] })).rejects.toThrow(/Schema "nope" does not exist in database "pga_\w+"; it has "a", "b", "public"\./);
     await expect(pull(db.pool, { schemas: ['a'], schemaz: ['b'] } as never)).rejects.toThrow(/schemaz/);
+    await expect(pull(db.pool, { manageRoles: 'yes' } as never)).rejects.toThrow(/manageRoles/);
+  });
+
+  it('writes names and texts that need quoting exactly: quotes, dots, spaces, capitals, unicode, backticks, ${ and backslashes', async () => {
+    const db = await database();
+    await db.query(`CREATE SCHEMA "Sch.ema ü"; CREATE TABLE "Sch.ema ü"."we""ird ${'`'}t" (id int, "Owner Id" int, note text);
+      ALTER TABLE "Sch.ema ü"."we""ird ${'`'}t" ENABLE ROW LEVEL SECURITY;
+      CREATE POLICY "it's ${'${'}x}" ON "Sch.ema ü"."we""ird ${'`'}t" FOR SELECT TO ${quoteIdent(r.pl_app)}
+        USING (note <> E'back\\\\slash ${'`'}tick${'`'} ${'${'}y}' AND "Owner Id" = 1);
+      CREATE POLICY multi ON "Sch.ema ü"."we""ird ${'`'}t" FOR UPDATE USING (EXISTS (SELECT 1 FROM "Sch.ema ü"."we""ird ${'`'}t" x WHERE x.id = 1));
+      GRANT SELECT, UPDATE ON "Sch.ema ü"."we""ird ${'`'}t" TO ${quoteIdent(r.pl_app)}; GRANT USAGE ON SCHEMA "Sch.ema ü" TO ${quoteIdent(r.pl_app)}`);
+    const before = await accessSnapshot(db.pool);
+    const { planned, pulled } = await pullAndPlan(db, 'hostile');
+    expect(planned.operations.map((o) => o.description)).toEqual([]);
+    expect(pulled.access.tables[0]!.policies.map((p) => p.using)).toEqual([
+      `((note <> 'back\\slash \`tick\` \${y}'::text) AND ("Owner Id" = 1))`,
+      expect.stringContaining('EXISTS ('),
+    ]);
+    expect(await accessSnapshot(db.pool)).toEqual(before);
+  });
+
+  it("declares a named role's memberships whole (naming the groups), and with manageRoles declares attributes; both plan empty", async () => {
+    const db = await database();
+    await db.query(`GRANT ${quoteIdent(r.pl_group)} TO ${quoteIdent(r.pl_app)} WITH ADMIN OPTION; GRANT ${quoteIdent(r.pl_other)} TO ${quoteIdent(r.pl_app)};
+      ALTER ROLE ${quoteIdent(r.pl_login)} LOGIN CONNECTION LIMIT 3 BYPASSRLS;
+      CREATE TABLE t (id int); GRANT SELECT ON t TO ${quoteIdent(r.pl_app)}, ${quoteIdent(r.pl_login)}; GRANT INSERT ON t TO ${quoteIdent(r.pl_group)}`);
+    const existing = await pullAndPlan(db, 'memberships');
+    expect(existing.planned.operations.map((o) => o.description)).toEqual([]);
+    expect(existing.pulled.source).toContain(`existingRole('${r.pl_app}', { inRoles: [{ role: '${r.pl_group}', admin: true }, '${r.pl_other}'] })`);
+    const managed = await pullAndPlan(db, 'managed', { manageRoles: true });
+    expect(managed.planned.operations.map((o) => o.description)).toEqual([]);
+    expect(managed.pulled.source).toContain(`role('${r.pl_login}', { login: true, bypassRls: true, connectionLimit: 3 })`);
+    // role() manages every membership of the role: the one to a group no grant names is declared, so applying keeps it.
+    await apply(db.pool, managed.declaration);
+    const { rows } = await db.query(`SELECT pg_has_role($1, $2, 'MEMBER') AS member`, [r.pl_app, r.pl_other]);
+    expect(rows[0].member).toBe(true);
+  });
+
+  it('warns about what a declaration cannot say: an owner that revoked its own privileges', async () => {
+    const db = await database();
+    await db.query(`CREATE TABLE owned (id int); ALTER TABLE owned OWNER TO ${quoteIdent(r.pl_owner)}; REVOKE UPDATE, DELETE ON owned FROM ${quoteIdent(r.pl_owner)};
+      GRANT SELECT ON owned TO ${quoteIdent(r.pl_app)}; ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(r.pl_owner)} REVOKE TRUNCATE ON TABLES FROM ${quoteIdent(r.pl_owner)}`);
+    const { pulled, planned } = await pullAndPlan(db, 'owner');
+    expect(planned.isEmpty).toBe(true);
+    expect(pulled.diagnostics.map((d) => [d.code, d.subject])).toEqual([
+      ['OWNER_PRIVILEGES_NOT_PULLED', `default privileges of ${quoteIdent(r.pl_owner)}`],
+      ['OWNER_PRIVILEGES_NOT_PULLED', 'table public.owned'],
+    ]);
+    expect(pulled.diagnostics[1]!.message).toContain('DELETE, UPDATE');
+    // What the warning says: the owner really cannot update.
+    await expect(db.query(`SET ROLE ${quoteIdent(r.pl_owner)}; UPDATE owned SET id = 1; RESET ROLE`)).rejects.toThrow(/permission denied/);
+    await db.query('RESET ROLE');
   });
 });

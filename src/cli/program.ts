@@ -3,6 +3,7 @@ import { applyCommand } from './commands/apply-command.js';
 import { checkCommand } from './commands/check-command.js';
 import { generateCommand } from './commands/generate-command.js';
 import { planCommand } from './commands/plan-command.js';
+import { pullCommand } from './commands/pull-command.js';
 import type { CliContext } from './context.js';
 import type { ExitCode } from './exit-codes.js';
 
@@ -47,6 +48,19 @@ export function buildProgram(ctx: CliContext, version: string, done: (code: Exit
     .option('--json', 'print the result as JSON')
     .option('--verify', 'normalize every policy expression through PostgreSQL, ignoring the records pg-access keeps in policy comments')
     .action(async (options) => done(await checkCommand(ctx, options)));
+
+  program
+    .command('pull')
+    .description('write the access of an existing database (roles, grants, RLS, policies) as an access module; changes nothing')
+    .showHelpAfterError('(run pg-access pull --help for usage)')
+    .option('-c, --config <path>', 'config file, for the connection (optional: pull needs none)')
+    .option('--url <url>', 'connection URL; overrides the config and DATABASE_URL')
+    .option('--lock-timeout <ms>', "how long to wait for any lock (default: the config's lockTimeoutMs, else 5000)", positiveInteger)
+    .option('-o, --out <file>', 'write the module to this file (default: print it); a file pull did not write is replaced only with --force')
+    .option('-s, --schema <name...>', 'schemas to pull (default: every schema but the system ones and those an extension owns)')
+    .option('--manage-roles', 'declare roles with role() and their attributes, for pg-access to keep (default: existing roles, left alone)')
+    .option('--force', 'replace --out even if pull did not write it')
+    .action(async (options) => done(await pullCommand(ctx, options)));
 
   return program;
 }

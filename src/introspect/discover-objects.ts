@@ -23,12 +23,24 @@ export interface DiscoveredObjects {
   readonly userSchemas: readonly string[];
   /** Sequences no table owns (owned ones are read with their table). */
   readonly sequences: readonly { readonly schema: string; readonly name: string }[];
+  /** Objects whose owner revoked some of its own privileges: kind, name, owner, the privileges it gave up. */
+  readonly ownerRevoked: readonly { readonly kind: string; readonly name: string; readonly owner: string; readonly privileges: readonly string[] }[];
   /** Routines with a non-default ACL, by their identity signature, as the reader keys them. */
   readonly routines: readonly string[];
 }
 
 /** pg_default_acl.defaclobjtype letters. */
 const DEFAULT_OBJECTS_BY_LETTER: Record<string, DefaultObjectType> = { r: 'tables', S: 'sequences', f: 'functions', T: 'types', n: 'schemas' };
+
+/**
+ * The privileges an object's owner holds by default but not in its ACL (it
+ * revoked them from itself), as a JSON array, or NULL: what a declaration
+ * cannot say, since pg-access never manages an owner's own privileges.
+ */
+function ownerMissing(type: string, owner: string, acl: string): string {
+  return `(SELECT json_agg(builtin.privilege_type ORDER BY builtin.privilege_type) FROM aclexplode(acldefault(${type}, ${owner})) builtin
+    WHERE builtin.grantee = ${owner} AND NOT EXISTS (SELECT 1 FROM aclexplode(${acl}) held WHERE held.grantee = ${owner} AND held.privilege_type = builtin.privilege_type))`;
+}
 
 // Extension members (pg_depend deptype 'e') are the extension's, created by
 // CREATE EXTENSION and not declared. Routines with a NULL ACL hold
@@ -63,6 +75,21 @@ SELECT
     WHERE p.prokind IN ('f', 'p', 'a') AND p.proacl IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid))::text AS routines,
   (SELECT json_agg(r.rolname::text ORDER BY r.rolname) FROM pg_roles r WHERE r.rolname !~ '^pg_')::text AS roles,
+  (SELECT json_agg(x ORDER BY x::text) FROM (
+    SELECT json_build_array(CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END, quote_ident(s.name) || '.' || quote_ident(c.relname), pg_get_userbyid(c.relowner)::text,
+        ${ownerMissing(`CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char"`, 'c.relowner', 'c.relacl')}) AS x
+      FROM pg_class c JOIN s ON s.oid = c.relnamespace WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+    UNION ALL SELECT json_build_array('schema', quote_ident(s.name), pg_get_userbyid(n.nspowner)::text, ${ownerMissing(`'n'`, 'n.nspowner', 'n.nspacl')})
+      FROM pg_namespace n JOIN s ON s.oid = n.oid WHERE n.nspacl IS NOT NULL
+    UNION ALL SELECT json_build_array('routine', quote_ident(s.name) || '.' || quote_ident(p.proname) || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')', pg_get_userbyid(p.proowner)::text,
+        ${ownerMissing(`'f'`, 'p.proowner', 'p.proacl')})
+      FROM pg_proc p JOIN s ON s.oid = p.pronamespace WHERE p.proacl IS NOT NULL
+    UNION ALL SELECT json_build_array('database', quote_ident(d.datname), pg_get_userbyid(d.datdba)::text, ${ownerMissing(`'d'`, 'd.datdba', 'd.datacl')})
+      FROM pg_database d WHERE d.datname = current_database() AND d.datacl IS NOT NULL
+    UNION ALL SELECT json_build_array('default privileges', d.defaclobjtype::text, pg_get_userbyid(d.defaclrole)::text,
+        ${ownerMissing(`translate(d.defaclobjtype::text, 'S', 's')::"char"`, 'd.defaclrole', 'd.defaclacl')})
+      FROM pg_default_acl d WHERE d.defaclnamespace = 0
+  ) owners WHERE x->>3 IS NOT NULL)::text AS owner_revoked,
   (SELECT json_agg(json_build_array(pg_get_userbyid(d.defaclrole)::text, s.name, d.defaclobjtype::text)
       ORDER BY pg_get_userbyid(d.defaclrole)::text, s.name NULLS FIRST, d.defaclobjtype::text)
     FROM pg_default_acl d LEFT JOIN s ON s.oid = d.defaclnamespace
@@ -85,6 +112,13 @@ export async function discoverObjects(query: CatalogQuery, selection: SchemaSele
   const missingSchemas = selection.schemas === null ? [] : selection.schemas.filter((s) => !schemas.includes(s));
   return {
     request: { tables, schemas, roles, membershipMembers: roles, sequences, routines, database: true, defaultAcls, dropCreatedRoles: false },
-    found: { schemas, missingSchemas, userSchemas: parse<string>(row.user_schemas), sequences, routines },
+    found: {
+      schemas,
+      missingSchemas,
+      userSchemas: parse<string>(row.user_schemas),
+      ownerRevoked: parse<[string, string, string, string[]]>(row.owner_revoked).map(([kind, name, owner, privileges]) => ({ kind, name, owner, privileges })),
+      sequences,
+      routines,
+    },
   };
 }

@@ -190,13 +190,17 @@ export function pulledAccess(catalog: CatalogSnapshot, found: DiscoveredObjects,
     return [{ forRole: d.owner, inSchema: d.schema, on: d.objects, grants: groupGrants(acl, d.objects, version, null), revokeFromPublic }];
   });
 
+  // A named role's memberships are declared whole (a role() declaration manages all of them): the groups it is in are named too, and theirs.
+  for (const name of referenced) {
+    for (const m of catalog.memberships) if (m.member === name && catalog.roles.has(m.role)) referenced.add(m.role);
+  }
   const roles: PulledRole[] = [...referenced]
     .filter((name) => catalog.roles.has(name))
     .sort(compareText)
     .map((name) => {
       const role = catalog.roles.get(name)!;
       const inRoles = catalog.memberships
-        .filter((m) => m.member === name && referenced.has(m.role))
+        .filter((m) => m.member === name)
         .sort((a, b) => compareText(a.role, b.role))
         .map((m) => ({
           role: m.role,

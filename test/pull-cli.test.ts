@@ -1,0 +1,112 @@
+/**
+ * `pg-access pull` through the CLI, as a child process (as cli.test.ts runs
+ * the other commands): printing, writing a file, never replacing a file it
+ * did not write, errors as exit codes, and `plan` on the pulled module.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, quoteIdent, type TestDatabase } from './support/database.js';
+import { createRoles } from './support/roles.js';
+import { runNodeProcess, type ProcessRun } from './support/run-process.js';
+
+const repo = path.resolve(fileURLToPath(import.meta.url), '../..');
+const bin = path.join(repo, 'bin/pg-access.js');
+const root = path.join(repo, '.pg-access-tmp', `pull-cli-${randomBytes(4).toString('hex')}`);
+
+let db: TestDatabase;
+let r: Awaited<ReturnType<typeof createRoles<'pc_app'>>>;
+let folders = 0;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  r = await createRoles('pc_app');
+  await db.query(`CREATE SCHEMA app; CREATE TABLE app.docs (id int PRIMARY KEY, owner_id int NOT NULL);
+    ALTER TABLE app.docs ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY owner_reads ON app.docs FOR SELECT TO ${quoteIdent(r.pc_app)} USING (owner_id = current_setting('app.user_id')::int);
+    GRANT USAGE ON SCHEMA app TO ${quoteIdent(r.pc_app)}; GRANT SELECT ON app.docs TO ${quoteIdent(r.pc_app)}`);
+  mkdirSync(root, { recursive: true });
+});
+afterAll(async () => {
+  rmSync(root, { recursive: true, force: true });
+  await db?.close();
+  await r?.drop();
+});
+
+function folder(): string {
+  const dir = path.join(root, `f${++folders}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function run(cwd: string, args: string[]): Promise<ProcessRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PG_ACCESS_FROM_SOURCE: '1' };
+  for (const key of ['DATABASE_URL', 'NO_COLOR', 'FORCE_COLOR', 'DEBUG', 'CI']) delete env[key];
+  return runNodeProcess(cwd, [bin, ...args], env);
+}
+
+/** A relative import of this checkout's source, standing in for the installed 'pg-access'. */
+function importOf(dir: string, file: string): string {
+  return JSON.stringify(path.relative(dir, path.join(repo, file)).split(path.sep).join('/'));
+}
+
+describe('pg-access pull', () => {
+  it('prints the module without a config, and plan on the written module finds nothing to do', async () => {
+    const dir = folder();
+    const printed = await run(dir, ['pull', '--url', db.url, '--schema', 'app']);
+    expect(printed.stderr).toBe('');
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toMatch(/^\/\/ Written by `pg-access pull`/);
+    expect(printed.stdout).toContain(`policy('owner_reads', { for: 'SELECT', to: '${r.pc_app}', using: "(owner_id = (current_setting('app.user_id'::text))::integer)" })`);
+
+    const wrote = await run(dir, ['pull', '--url', db.url, '--schema', 'app', '-o', 'src/access.ts']);
+    expect(wrote.code).toBe(0);
+    expect(wrote.stdout).toContain('Wrote src/access.ts: 1 table, 1 policy, 1 role from 1 schema (app).');
+    const written = readFileSync(path.join(dir, 'src/access.ts'), 'utf8');
+    expect(written).toBe(printed.stdout);
+    expect(existsSync(path.join(dir, 'src'))).toBe(true);
+
+    // As the user's project would have it: the config names the module, which imports pg-access.
+    writeFileSync(path.join(dir, 'src/access.ts'), written.replace(`from 'pg-access';`, `from ${importOf(path.join(dir, 'src'), 'src/index.ts')};`));
+    writeFileSync(path.join(dir, 'pg-access.config.ts'), `export default { access: './src/access.ts', url: ${JSON.stringify(db.url)} };\n`);
+    const planned = await run(dir, ['plan']);
+    expect(planned.stderr).toBe('');
+    expect(planned.stdout).toBe('No changes: the database matches the access declaration.\n');
+    expect(planned.code).toBe(0);
+
+    // The config gives the connection when there is one.
+    const viaConfig = await run(dir, ['pull', '--schema', 'app']);
+    expect(viaConfig.code).toBe(0);
+    expect(viaConfig.stdout).toBe(printed.stdout);
+  });
+
+  it('replaces a module it wrote, never one it did not (unless --force)', async () => {
+    const dir = folder();
+    expect((await run(dir, ['pull', '--url', db.url, '-o', 'access.ts'])).code).toBe(0);
+    expect((await run(dir, ['pull', '--url', db.url, '-o', 'access.ts'])).code).toBe(0);
+
+    writeFileSync(path.join(dir, 'mine.ts'), '// written by hand\n');
+    const refused = await run(dir, ['pull', '--url', db.url, '-o', 'mine.ts']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe('pg-access: error: mine.ts exists and was not written by pg-access pull; it is left as it is. Pull into another file and merge by hand, or pass --force to replace it.\n');
+    expect(readFileSync(path.join(dir, 'mine.ts'), 'utf8')).toBe('// written by hand\n');
+
+    expect((await run(dir, ['pull', '--url', db.url, '-o', 'mine.ts', '--force'])).code).toBe(0);
+    expect(readFileSync(path.join(dir, 'mine.ts'), 'utf8')).toMatch(/^\/\/ Written by `pg-access pull`/);
+  });
+
+  it('errors are exit code 2 with a sentence, never a stack', async () => {
+    const dir = folder();
+    const missing = await run(dir, ['pull', '--url', db.url, '--schema', 'app', 'nope']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`pg-access: error: Schema "nope" does not exist in database "${db.name}"; it has "app", "public".\n`);
+    const typo = await run(dir, ['pull', '--url', db.url, '--shema', 'app']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("pg-access: error: unknown option '--shema'\n(Did you mean --schema?)");
+    const noUrl = await run(dir, ['pull']);
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.stderr).toMatch(/^pg-access: error: No database to connect to\./);
+  });
+});
