@@ -52,6 +52,8 @@ export interface CliCheckFigures {
   readonly pgDumpNoCommentsMs: readonly number[];
   /** check with the declaration written out table by table (bench/literal-declaration.ts): loading an 11 MB module, cold and warm. */
   readonly literal?: { readonly bytes: number; readonly cold: CheckCost; readonly warm: CheckCost };
+  /** `pg-access pull` of the whole database, a fresh process per run, interleaved with the in-sync checks and pg_dump -s. */
+  readonly pull: readonly CheckCost[];
   /** Longest wait of a new reader of a declared table while check ran with a long reader open on it (ms). */
   readonly readerMaxWaitMs: { readonly inSync: number; readonly changed: number };
 }
@@ -149,11 +151,20 @@ function coldCheck(dir: string, n: number, changed: boolean, admin: pg.Client): 
 }
 
 async function runCheck(dir: string, n: number, changed: boolean, admin: pg.Client, extraEnv: NodeJS.ProcessEnv = {}): Promise<CheckCost> {
+  const config = extraEnv.PG_ACCESS_BENCH_CONFIG ? ['--config', extraEnv.PG_ACCESS_BENCH_CONFIG] : [];
+  return runCommand(dir, ['check', ...config], admin, { BENCH_N: String(n), BENCH_CHANGED: changed ? '1' : '0', ...extraEnv });
+}
+
+/** `pg-access pull` of the whole database into a file, as a fresh process (no config loading: pull needs none). */
+function runPull(dir: string, url: string, admin: pg.Client): Promise<CheckCost> {
+  return runCommand(dir, ['pull', '--url', url, '--out', 'pulled.ts', '--force'], admin, {});
+}
+
+async function runCommand(dir: string, args: string[], admin: pg.Client, extraEnv: NodeJS.ProcessEnv): Promise<CheckCost> {
   const before = await serverCounters(admin);
-  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_N: String(n), BENCH_CHANGED: changed ? '1' : '0', ...extraEnv };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
   delete env.PG_ACCESS_FROM_SOURCE; // the built CLI, as installed
-  const config = env.PG_ACCESS_BENCH_CONFIG ? ['--config', env.PG_ACCESS_BENCH_CONFIG] : [];
-  const run = await runNodeTool(path.join(repo, 'bin/pg-access.js'), ['check', ...config], { timeoutMs: 600_000, cwd: dir, env, stdoutFile: path.join(dir, 'check.out') });
+  const run = await runNodeTool(path.join(repo, 'bin/pg-access.js'), args, { timeoutMs: 600_000, cwd: dir, env, stdoutFile: path.join(dir, `${args[0]}.out`) });
   await untilCliBackendsGone(admin);
   const after = await serverCounters(admin);
   const { rows } = await admin.query('SELECT pg_wal_lsn_diff($1, $2)::int8::text AS bytes', [after.lsn, before.lsn]);
@@ -222,6 +233,7 @@ export async function measureCliCheck(pgDump: PgDump | undefined, url: string, n
     // One untimed check first: hint bits on catalog rows the last apply wrote are set once, by whoever reads them first.
     await runCheck(dir, n, false, admin);
     const inSync: CheckCost[] = [];
+    const pulled: CheckCost[] = [];
     const changed: CheckCost[] = [];
     const pgDumpMs: number[] = [];
     const pgDumpNoCommentsMs: number[] = [];
@@ -229,6 +241,7 @@ export async function measureCliCheck(pgDump: PgDump | undefined, url: string, n
       (await runTool(pgDump!.path, ['--schema-only', ...extra, '--no-password', '--file', dumpFile, '--dbname', url], { timeoutMs: 600_000, env: pgDumpEnv(pgDump!.path) })).ms;
     for (let i = 0; i < runs; i++) {
       inSync.push(await coldCheck(dir, n, false, admin));
+      pulled.push(await runPull(dir, url, admin));
       if (pgDump) {
         pgDumpMs.push(await dump([]));
         pgDumpNoCommentsMs.push(await dump(['--no-comments']));
@@ -244,7 +257,7 @@ export async function measureCliCheck(pgDump: PgDump | undefined, url: string, n
       changed: await readerWaitDuring(url, () => coldCheck(dir, n, true, admin)),
     };
     const literal = n >= 10_000 ? await measureLiteral(dir, url, n, admin) : undefined;
-    return { n, inSync, inSyncWarm, changed, pgDumpMs, pgDumpNoCommentsMs, readerMaxWaitMs, ...(literal ? { literal } : {}) };
+    return { n, inSync, inSyncWarm, changed, pull: pulled, pgDumpMs, pgDumpNoCommentsMs, readerMaxWaitMs, ...(literal ? { literal } : {}) };
   } finally {
     await admin.end();
     rmSync(dir, { recursive: true, force: true });

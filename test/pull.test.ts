@@ -11,6 +11,7 @@
  * (support/catalog) with NULL ACLs read as the defaults they stand for.
  */
 import { spawnSync } from 'node:child_process';
+import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -183,19 +184,47 @@ describe('pull on a small database', () => {
     expect(rows[0].member).toBe(true);
   });
 
-  it('warns about what a declaration cannot say: an owner that revoked its own privileges', async () => {
+  it('warns about what a declaration cannot say: an owner that revoked its own privileges, FORCE without RLS', async () => {
     const db = await database();
-    await db.query(`CREATE TABLE owned (id int); ALTER TABLE owned OWNER TO ${quoteIdent(r.pl_owner)}; REVOKE UPDATE, DELETE ON owned FROM ${quoteIdent(r.pl_owner)};
+    await db.query(`CREATE TABLE forced (id int); ALTER TABLE forced FORCE ROW LEVEL SECURITY;
+      CREATE TABLE owned (id int); ALTER TABLE owned OWNER TO ${quoteIdent(r.pl_owner)}; REVOKE UPDATE, DELETE ON owned FROM ${quoteIdent(r.pl_owner)};
       GRANT SELECT ON owned TO ${quoteIdent(r.pl_app)}; ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(r.pl_owner)} REVOKE TRUNCATE ON TABLES FROM ${quoteIdent(r.pl_owner)}`);
     const { pulled, planned } = await pullAndPlan(db, 'owner');
     expect(planned.isEmpty).toBe(true);
     expect(pulled.diagnostics.map((d) => [d.code, d.subject])).toEqual([
+      ['RLS_FORCED_NOT_PULLED', '"public"."forced"'],
       ['OWNER_PRIVILEGES_NOT_PULLED', `default privileges of ${quoteIdent(r.pl_owner)}`],
       ['OWNER_PRIVILEGES_NOT_PULLED', 'table public.owned'],
     ]);
-    expect(pulled.diagnostics[1]!.message).toContain('DELETE, UPDATE');
+    expect(pulled.diagnostics[2]!.message).toContain('DELETE, UPDATE');
     // What the warning says: the owner really cannot update.
     await expect(db.query(`SET ROLE ${quoteIdent(r.pl_owner)}; UPDATE owned SET id = 1; RESET ROLE`)).rejects.toThrow(/permission denied/);
     await db.query('RESET ROLE');
+  });
+
+  it('is read-only and safe on production: as a role that owns nothing, beside sessions holding EXCLUSIVE locks, and retryable behind ACCESS EXCLUSIVE', async () => {
+    const db = await database();
+    await db.admin.query(`ALTER ROLE ${quoteIdent(r.pl_login)} LOGIN`);
+    await db.query(`CREATE TABLE docs (id int, owner_id int); CREATE TABLE members (user_id int);
+      ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+      CREATE POLICY member ON docs FOR SELECT TO ${quoteIdent(r.pl_app)} USING (EXISTS (SELECT 1 FROM members m WHERE m.user_id = docs.owner_id));
+      GRANT SELECT ON docs TO ${quoteIdent(r.pl_app)}`);
+    const expected = (await pull(db.pool)).source;
+    const url = new URL(db.url);
+    url.username = r.pl_login;
+    const checker = new pg.Client({ connectionString: url.toString() });
+    const holder = await db.pool.connect();
+    await checker.connect();
+    try {
+      // EXCLUSIVE conflicts with every lock but ACCESS SHARE: pull completes only if it takes nothing stronger.
+      await holder.query('BEGIN; LOCK TABLE docs, members IN EXCLUSIVE MODE');
+      expect((await pull(checker, { lockTimeoutMs: 2000 })).source).toBe(expected);
+      await holder.query('ROLLBACK; BEGIN; LOCK TABLE docs IN ACCESS EXCLUSIVE MODE');
+      await expect(pull(checker, { lockTimeoutMs: 200 })).rejects.toMatchObject({ code: 'LOCK_TIMEOUT' });
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+      await checker.end();
+    }
   });
 });

@@ -54,5 +54,5 @@ export async function pull(db: Queryable, options: PullOptions = {}): Promise<Pu
     );
   }
   const access = pulledAccess(catalog, found, options);
-  return { source: renderAccessModule(access), access, diagnostics: unpulledDiagnostics(found) };
+  return { source: renderAccessModule(access), access, diagnostics: unpulledDiagnostics(found, catalog) };
 }

@@ -127,7 +127,8 @@ export function pulledAccess(catalog: CatalogSnapshot, found: DiscoveredObjects,
     note(t.columnAcl);
     const policies = (policiesByTable.get(qualifiedKey(t)) ?? []).sort((a, b) => compareText(a.name, b.name)).map(toPulledPolicy);
     const supportsRls = t.kind === 'r' || t.kind === 'p';
-    const rls = !supportsRls ? undefined : t.rlsForced ? 'force' : t.rlsEnabled ? true : policies.length ? false : undefined;
+    // FORCE on a table whose RLS is off has no effect and no declaration (rls: 'force' enables too): left unmanaged, with a warning (unpulled).
+    const rls = !supportsRls ? undefined : t.rlsEnabled ? (t.rlsForced ? 'force' : true) : policies.length ? false : undefined;
     return { schema: t.schema, name: t.name, rls, policies, grants: [...groupGrants(t.acl, 'table', version, null), ...groupColumnGrants(t.columnAcl)] };
   });
 

@@ -123,13 +123,13 @@ function sharedExpressions(tables: readonly PulledTable[]): Map<string, { name: 
   return shared;
 }
 
-/** Words that say little in a predicate's name: casts to common types and SQL keywords. */
-const FILLER = new Set(['text', 'uuid', 'integer', 'bigint', 'boolean', 'bool', 'name', 'regclass', 'jsonb', 'json', 'varchar', 'character', 'varying', 'numeric', 'timestamp', 'with', 'time', 'zone', 'select', 'from', 'where', 'and', 'or', 'not', 'is', 'null', 'as', 'any', 'array', 'in', 'exists', 'case', 'when', 'then', 'else', 'end', 'true', 'false', 'public']);
+/** Words that say little in a predicate's name: current_setting (the setting's name says more), casts to common types and SQL keywords. */
+const FILLER = new Set(['current', 'setting', 'text', 'uuid', 'integer', 'bigint', 'boolean', 'bool', 'name', 'regclass', 'jsonb', 'json', 'varchar', 'character', 'varying', 'numeric', 'timestamp', 'with', 'time', 'zone', 'select', 'from', 'where', 'and', 'or', 'not', 'is', 'null', 'as', 'any', 'array', 'in', 'exists', 'case', 'when', 'then', 'else', 'end', 'true', 'false', 'public']);
 
-/** The predicate's first few meaningful words: (auth.uid() = user_id) → "auth uid user id". */
+/** The predicate's first few meaningful words: (auth.uid() = user_id) → "auth uid user id"; (owner_id = current_setting('app.user_id')::int) → "owner id app user id". */
 function expressionWords(text: string): string {
   const words = (text.match(/[A-Za-z][A-Za-z0-9]*/g) ?? []).filter((w) => !FILLER.has(w.toLowerCase()));
-  return (words.length ? words.slice(0, 5) : ['predicate']).join(' ');
+  return (words.length ? words.slice(0, 6) : ['predicate']).join(' ');
 }
 
 const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield', 'let', 'static', 'implements', 'interface', 'package', 'private', 'protected', 'public', 'await']);
