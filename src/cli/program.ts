@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { applyCommand } from './commands/apply-command.js';
+import { auditCommand } from './commands/audit-command.js';
 import { checkCommand } from './commands/check-command.js';
 import { generateCommand } from './commands/generate-command.js';
 import { planCommand } from './commands/plan-command.js';
@@ -61,6 +62,20 @@ export function buildProgram(ctx: CliContext, version: string, done: (code: Exit
     .option('--manage-roles', 'declare roles with role() and their attributes, for pg-access to keep (default: existing roles, left alone)')
     .option('--force', 'replace --out even if pull did not write it')
     .action(async (options) => done(await pullCommand(ctx, options)));
+
+  program
+    .command('audit')
+    .description('who can do what: every role and PUBLIC × every table and view × command, as PostgreSQL decides it; changes nothing')
+    .showHelpAfterError('(run pg-access audit --help for usage)')
+    .option('-c, --config <path>', 'config file, for the connection (optional: audit needs none)')
+    .option('--url <url>', 'connection URL; overrides the config and DATABASE_URL')
+    .option('--lock-timeout <ms>', "how long to wait for any lock (default: the config's lockTimeoutMs, else 5000)", positiveInteger)
+    .option('-s, --schema <name...>', 'schemas to audit (default: every schema but the system ones and those an extension owns)')
+    .option('-r, --role <name...>', "only these roles ('public' for PUBLIC)")
+    .option('-t, --table <name...>', "only these tables and views ('schema.name' or 'name')")
+    .option('--json', 'print the matrix as JSON (version 1, see the README)')
+    .option('--markdown', 'print it as Markdown, for a pull request')
+    .action(async (options) => done(await auditCommand(ctx, options)));
 
   return program;
 }

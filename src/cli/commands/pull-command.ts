@@ -63,8 +63,8 @@ export async function pullCommand(ctx: CliContext, options: PullCommandOptions):
   return ExitCode.ok;
 }
 
-/** The config when one is named or present in the folder; none is fine for pull. */
-async function optionalConfig(ctx: CliContext, explicit: string | undefined): Promise<LoadedConfig | undefined> {
+/** The config when one is named or present in the folder; none is fine for pull and audit (only the connection comes from it). */
+export async function optionalConfig(ctx: CliContext, explicit: string | undefined): Promise<LoadedConfig | undefined> {
   if (explicit === undefined && !CONFIG_FILE_NAMES.some((name) => existsSync(path.join(ctx.cwd, name)))) return undefined;
   return loadConfig(findConfigFile(ctx.cwd, explicit));
 }

@@ -1,7 +1,8 @@
 /**
- * `pg-access pull` through the CLI, as a child process (as cli.test.ts runs
- * the other commands): printing, writing a file, never replacing a file it
- * did not write, errors as exit codes, and `plan` on the pulled module.
+ * `pg-access pull` and `pg-access audit` through the CLI, as a child process
+ * (as cli.test.ts runs the other commands): printing, writing a file, never
+ * replacing a file it did not write, errors as exit codes, `plan` on the
+ * pulled module; the audit's text, Markdown and JSON.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { runNodeProcess, type ProcessRun } from './support/run-process.js';
 
 const repo = path.resolve(fileURLToPath(import.meta.url), '../..');
 const bin = path.join(repo, 'bin/pg-access.js');
-const root = path.join(repo, '.pg-access-tmp', `pull-cli-${randomBytes(4).toString('hex')}`);
+const root = path.join(repo, '.pg-access-tmp', `adopt-cli-${randomBytes(4).toString('hex')}`);
 
 let db: TestDatabase;
 let r: Awaited<ReturnType<typeof createRoles<'pc_app'>>>;
@@ -108,5 +109,35 @@ describe('pg-access pull', () => {
     const noUrl = await run(dir, ['pull']);
     expect(noUrl.code).toBe(2);
     expect(noUrl.stderr).toMatch(/^pg-access: error: No database to connect to\./);
+  });
+});
+
+describe('pg-access audit', () => {
+  it('prints the matrix as text, Markdown and JSON, filtered by role and table; a filter naming nothing is an error', async () => {
+    const dir = folder();
+    const text = await run(dir, ['audit', '--url', db.url, '--schema', 'app', '--role', r.pc_app, 'public']);
+    expect(text.stderr).toBe('');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`Effective access in database "${db.name}" (schemas: app): 1 role and PUBLIC, 1 relation`);
+    expect(text.stdout).toMatch(new RegExp(`  ${r.pc_app}  rows +- +- +- +-\\n`));
+    expect(text.stdout).toContain(`    ${r.pc_app} SELECT: rows where (owner_id = (current_setting('app.user_id'::text))::integer)\n`);
+
+    const markdown = await run(dir, ['audit', '--url', db.url, '--schema', 'app', '--markdown']);
+    expect(markdown.stdout).toContain(`| ${r.pc_app.replaceAll('_', '\\_')} | rows | - | - | - | - |`);
+
+    const json = await run(dir, ['audit', '--url', db.url, '--schema', 'app', '--table', 'docs', '--json']);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed.version).toBe(1);
+    expect(parsed.access.find((c: { role: string; command: string }) => c.role === r.pc_app && c.command === 'SELECT')).toMatchObject({
+      access: 'filtered',
+      policies: ['owner_reads'],
+      using: "(owner_id = (current_setting('app.user_id'::text))::integer)",
+    });
+
+    const unknown = await run(dir, ['audit', '--url', db.url, '--table', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('pg-access: error: --table "nope": no such table or view in the audited schemas (app, public).\n');
+    const both = await run(dir, ['audit', '--url', db.url, '--json', '--markdown']);
+    expect(both.code).toBe(2);
   });
 });
