@@ -54,6 +54,8 @@ export interface CliCheckFigures {
   readonly literal?: { readonly bytes: number; readonly cold: CheckCost; readonly warm: CheckCost };
   /** `pg-access pull` of the whole database, a fresh process per run, interleaved with the in-sync checks and pg_dump -s. */
   readonly pull: readonly CheckCost[];
+  /** `pg-access audit --json` of the whole database, likewise. */
+  readonly audit: readonly CheckCost[];
   /** Longest wait of a new reader of a declared table while check ran with a long reader open on it (ms). */
   readonly readerMaxWaitMs: { readonly inSync: number; readonly changed: number };
 }
@@ -160,6 +162,11 @@ function runPull(dir: string, url: string, admin: pg.Client): Promise<CheckCost>
   return runCommand(dir, ['pull', '--url', url, '--out', 'pulled.ts', '--force'], admin, {});
 }
 
+/** `pg-access audit` of the whole database as JSON (stdout to a file), as a fresh process. */
+function runAudit(dir: string, url: string, admin: pg.Client): Promise<CheckCost> {
+  return runCommand(dir, ['audit', '--url', url, '--json'], admin, {});
+}
+
 async function runCommand(dir: string, args: string[], admin: pg.Client, extraEnv: NodeJS.ProcessEnv): Promise<CheckCost> {
   const before = await serverCounters(admin);
   const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
@@ -234,6 +241,7 @@ export async function measureCliCheck(pgDump: PgDump | undefined, url: string, n
     await runCheck(dir, n, false, admin);
     const inSync: CheckCost[] = [];
     const pulled: CheckCost[] = [];
+    const audited: CheckCost[] = [];
     const changed: CheckCost[] = [];
     const pgDumpMs: number[] = [];
     const pgDumpNoCommentsMs: number[] = [];
@@ -242,6 +250,7 @@ export async function measureCliCheck(pgDump: PgDump | undefined, url: string, n
     for (let i = 0; i < runs; i++) {
       inSync.push(await coldCheck(dir, n, false, admin));
       pulled.push(await runPull(dir, url, admin));
+      audited.push(await runAudit(dir, url, admin));
       if (pgDump) {
         pgDumpMs.push(await dump([]));
         pgDumpNoCommentsMs.push(await dump(['--no-comments']));
@@ -257,7 +266,7 @@ export async function measureCliCheck(pgDump: PgDump | undefined, url: string, n
       changed: await readerWaitDuring(url, () => coldCheck(dir, n, true, admin)),
     };
     const literal = n >= 10_000 ? await measureLiteral(dir, url, n, admin) : undefined;
-    return { n, inSync, inSyncWarm, changed, pull: pulled, pgDumpMs, pgDumpNoCommentsMs, readerMaxWaitMs, ...(literal ? { literal } : {}) };
+    return { n, inSync, inSyncWarm, changed, pull: pulled, audit: audited, pgDumpMs, pgDumpNoCommentsMs, readerMaxWaitMs, ...(literal ? { literal } : {}) };
   } finally {
     await admin.end();
     rmSync(dir, { recursive: true, force: true });

@@ -68,8 +68,24 @@ export interface AuditedRole {
 export interface EffectiveAccess {
   readonly roles: readonly AuditedRole[];
   readonly relations: readonly { readonly schema: string; readonly name: string; readonly kind: string; readonly owner: string; readonly rlsEnabled: boolean; readonly rlsForced: boolean }[];
-  /** role × relation × command, in the order of `roles` (PUBLIC first), relations and AUDIT_COMMANDS. */
+  /**
+   * role × relation × command, in the order of `roles` (PUBLIC first),
+   * relations and AUDIT_COMMANDS, for every combination that is not simply
+   * denied: a combination left out has no privilege (a cell denied for want
+   * of schema USAGE is kept: the privilege is there, inert). Superusers are
+   * left out too: they may do everything on every row (`roles` says who they
+   * are). At 10,000 tables and 27 roles the whole matrix was 1.35 million
+   * cells (379 MB of JSON); what is allowed is what an audit reads.
+   */
   readonly cells: readonly AccessCell[];
+}
+
+/** A combination `cells` leaves out: denied for want of any privilege (or allowed everything, for a superuser). */
+export function cellOf(access: EffectiveAccess, role: string, schema: string, table: string, command: AuditCommand): AccessCell {
+  const found = access.cells.find((c) => c.role === role && c.schema === schema && c.table === table && c.command === command);
+  if (found) return found;
+  const base = { role, schema, table, command, columns: null, using: null, withCheck: null, policies: [] };
+  return access.roles.some((r) => r.name === role && r.superuser) ? { ...base, access: 'all', bypass: 'superuser' } : { ...base, access: 'denied', denied: 'no-privilege' };
 }
 
 const READ_ALL = 'pg_read_all_data';
@@ -97,7 +113,7 @@ export function effectiveAccess(catalog: CatalogSnapshot): EffectiveAccess {
   const roles: AuditedRole[] = [...catalog.roles.values()]
     .map((r) => ({ name: r.name, login: r.login, superuser: r.superuser, bypassRls: r.bypassRls }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const subjects: (AuditedRole | 'public')[] = ['public', ...roles];
+  const subjects: (AuditedRole | 'public')[] = ['public', ...roles.filter((r) => !r.superuser)];
 
   const policiesByTable = new Map<string, Policy[]>();
   for (const p of catalog.policies) {
@@ -111,15 +127,19 @@ export function effectiveAccess(catalog: CatalogSnapshot): EffectiveAccess {
     const name = subject === 'public' ? 'public' : subject.name;
     const privs = subject === 'public' ? new Set<string>() : privsOf(name);
     const holds = (acl: readonly AclEntry[], privilege: string) => acl.some((e) => e.privilege === privilege && (e.grantee === 'public' || privs.has(e.grantee)));
+    const readsOrWritesAll = privs.has(READ_ALL) || privs.has(WRITE_ALL);
     for (const t of tables) {
       const superuser = subject !== 'public' && subject.superuser;
       const isOwner = subject !== 'public' && privs.has(t.owner);
+      // Most roles hold nothing on most tables: no cell to compute (the matrix lists only what is not plainly denied).
+      if (!superuser && !isOwner && !readsOrWritesAll && !grantsTo(t, privs)) continue;
       const schema = catalog.schemas.get(t.schema);
       const schemaUsage =
         superuser || (schema !== undefined && (privs.has(schema.owner) || holds(schema.acl, 'USAGE'))) || privs.has(READ_ALL) || privs.has(WRITE_ALL);
       const policies = policiesByTable.get(`${t.schema}\0${t.name}`) ?? [];
       for (const command of AUDIT_COMMANDS) {
-        cells.push(cell(name, t, command, { superuser, isOwner, schemaUsage, holds, privs, subject, policies }));
+        const found = cell(name, t, command, { superuser, isOwner, schemaUsage, holds, privs, subject, policies });
+        if (found.denied !== 'no-privilege') cells.push(found);
       }
     }
   }
@@ -128,6 +148,13 @@ export function effectiveAccess(catalog: CatalogSnapshot): EffectiveAccess {
     relations: tables.map((t) => ({ schema: t.schema, name: t.name, kind: t.kind, owner: t.owner, rlsEnabled: t.rlsEnabled, rlsForced: t.rlsForced })),
     cells,
   };
+}
+
+/** Whether any ACL entry of the table or its columns names PUBLIC or a role in `privs`. */
+function grantsTo(t: CatalogTable, privs: ReadonlySet<string>): boolean {
+  for (const e of t.acl) if (e.grantee === 'public' || privs.has(e.grantee)) return true;
+  for (const e of t.columnAcl) if (e.grantee === 'public' || privs.has(e.grantee)) return true;
+  return false;
 }
 
 interface Facts {
@@ -145,7 +172,7 @@ function cell(role: string, t: CatalogTable, command: AuditCommand, f: Facts): A
   const special = (command === 'SELECT' && f.privs.has(READ_ALL)) || (command !== 'SELECT' && command !== 'TRUNCATE' && f.privs.has(WRITE_ALL));
   const tableLevel = f.superuser || f.isOwner || special || f.holds(t.acl, command);
   let columns: string[] | null = null;
-  if (!tableLevel && command !== 'DELETE' && command !== 'TRUNCATE') {
+  if (!tableLevel && t.columnAcl.length > 0 && command !== 'DELETE' && command !== 'TRUNCATE') {
     const found = [...new Set(t.columnAcl.filter((e) => e.privilege === command && (e.grantee === 'public' || f.privs.has(e.grantee))).map((e) => e.column))].sort();
     if (found.length) columns = found;
   }

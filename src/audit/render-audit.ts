@@ -50,9 +50,12 @@ export function formatAudit(result: AuditResult, format: 'text' | 'markdown', fi
   const out: string[] = [];
   const roleCount = result.roles.filter((r) => !filter.roles || filter.roles.includes(r.name)).length;
   const withPublic = !filter.roles || filter.roles.includes('public');
+  const superusers = result.roles.filter((r) => r.superuser && (!filter.roles || filter.roles.includes(r.name))).map((r) => r.name);
+  const listed = result.roles.filter((r) => !r.superuser && (!filter.roles || filter.roles.includes(r.name))).length + (withPublic ? 1 : 0);
   out.push(
     `${md ? '## ' : ''}Effective access in database "${result.database}" (schemas: ${result.schemas.join(', ') || 'none'}): ${roleCount} role${roleCount === 1 ? '' : 's'}${withPublic ? ' and PUBLIC' : ''}, ${relations.length} relation${relations.length === 1 ? '' : 's'}`,
     '',
+    ...(superusers.length ? [`Superusers, who may do everything on every row (not listed below): ${superusers.join(', ')}.`, ''] : []),
     `${md ? '_' : ''}all: every row (and why row security does not apply) · rows: the rows its policies allow (filters below) · no rows: row security applies and no permissive policy does · -: denied · cols: column privileges only${md ? '_' : ''}`,
   );
   const byRelation = new Map<string, AccessCell[]>();
@@ -63,15 +66,18 @@ export function formatAudit(result: AuditResult, format: 'text' | 'markdown', fi
   for (const rel of relations) {
     const key = `${rel.schema}.${rel.name}`;
     const relCells = byRelation.get(key) ?? [];
-    const roles = [...new Set(relCells.map((c) => c.role))];
-    const shown = roles.filter((role) => relCells.some((c) => c.role === role && c.access !== 'denied'));
+    // Cells list only what is not plainly denied (effective-access): a role without one here has no privilege.
+    const shown = [...new Set(relCells.filter((c) => c.access !== 'denied' || c.denied === 'no-schema-usage').map((c) => c.role))];
     const kind = rel.kind === 'r' || rel.kind === 'p' ? (rel.rlsEnabled ? `RLS on${rel.rlsForced ? ', forced' : ''}` : 'RLS off') : { v: 'view', m: 'materialized view', f: 'foreign table' }[rel.kind] ?? rel.kind;
     out.push('', `${md ? '### ' : ''}${key} (${kind}; owner ${rel.owner})`, '');
     const header = ['role', ...AUDIT_COMMANDS];
-    const rows = shown.map((role) => [role === 'public' ? 'PUBLIC' : role, ...AUDIT_COMMANDS.map((command) => word(relCells.find((c) => c.role === role && c.command === command)!))]);
+    const rows = shown.map((role) => [role === 'public' ? 'PUBLIC' : role, ...AUDIT_COMMANDS.map((command) => {
+      const c = relCells.find((x) => x.role === role && x.command === command);
+      return c ? word(c) : '-';
+    })]);
     if (rows.length === 0) out.push(md ? '_No role has any access._' : '  No role has any access.');
     else out.push(...(md ? markdownTable(header, rows) : textTable(header, rows)));
-    const hidden = roles.length - shown.length;
+    const hidden = listed - shown.length;
     if (hidden > 0 && rows.length > 0) out.push(md ? `\n_${hidden} other role${hidden === 1 ? '' : 's'}: no access._` : `  (${hidden} other role${hidden === 1 ? '' : 's'}: no access)`);
     const filters = relCells.filter((c) => c.access === 'filtered');
     if (filters.length) {
