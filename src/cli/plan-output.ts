@@ -1,4 +1,5 @@
 import type { CheckResult, Diagnostic, Plan, PlannedOperation } from '../index.js';
+import { describeChange, type AccessChange } from '../audit/access-impact.js';
 import type { Colors, Terminal } from './terminal.js';
 
 /** `plan --json`: the operations with their SQL (statements without trailing semicolons), as in the Plan. */
@@ -11,6 +12,19 @@ export interface PlanJson {
   readonly records: readonly string[];
   readonly diagnostics: readonly Diagnostic[];
   readonly isEmpty: boolean;
+  /** Who gains and loses access (plan only): one entry per role, table and command whose access changes. */
+  readonly impact?: readonly ImpactJson[];
+}
+
+export interface ImpactJson {
+  readonly role: string;
+  readonly schema: string;
+  readonly table: string;
+  readonly command: string;
+  readonly kind: AccessChange['kind'];
+  readonly description: string;
+  readonly before: AccessChange['before'];
+  readonly after: AccessChange['after'];
 }
 
 export function planToJson(plan: Plan): PlanJson {
@@ -21,7 +35,23 @@ export function planToJson(plan: Plan): PlanJson {
     records: plan.records.flatMap((r) => r.sql),
     diagnostics: plan.diagnostics,
     isEmpty: plan.isEmpty,
+    ...(plan.impact ? { impact: plan.impact.map((c) => ({ role: c.role, schema: c.schema, table: c.table, command: c.command, kind: c.kind, description: describeChange(c), before: c.before, after: c.after })) } : {}),
   };
+}
+
+/** How many impact lines the terminal shows; --json has them all. */
+const IMPACT_LINES = 40;
+
+/** The access a plan changes, widened first: the part a reviewer reads before the SQL. */
+export function formatImpact(impact: readonly AccessChange[], c: Colors): string {
+  if (impact.length === 0) return `${c.bold('Access impact:')} no role gains or loses access to a declared table (the plan changes other objects, or the same access another way).\n\n`;
+  const order = { widened: 0, changed: 1, narrowed: 2 } as const;
+  const sorted = [...impact].sort((a, b) => order[a.kind] - order[b.kind]);
+  const mark = { widened: c.red('+ widened '), changed: c.yellow('~ changed '), narrowed: c.green('- narrowed') } as const;
+  const counts = (['widened', 'changed', 'narrowed'] as const).map((k) => `${impact.filter((x) => x.kind === k).length} ${k}`).join(', ');
+  const shown = sorted.slice(0, IMPACT_LINES).map((x) => `  ${mark[x.kind]}  ${describeChange(x)}\n`).join('');
+  const more = impact.length > IMPACT_LINES ? `  … and ${impact.length - IMPACT_LINES} more (plan --json lists them all)\n` : '';
+  return `${c.bold(`Access impact (${counts}):`)}\n${shown}${more}\n`;
 }
 
 export function checkToJson(result: CheckResult): { inSync: boolean; report: string } & PlanJson {

@@ -17,6 +17,9 @@ import { orderOperations } from './order-operations.js';
 import { judgeExpressions } from './policy-expressions.js';
 import { nonMonotonePolicies } from './non-monotone-policies.js';
 import { edgesAfter, transitionFences } from './transition-fences.js';
+import { accessImpact, type AccessChange } from '../audit/access-impact.js';
+import { effectiveAccess } from '../audit/effective-access.js';
+import { simulateOps } from '../audit/simulate-ops.js';
 import type { PasswordSource } from './role-passwords.js';
 
 export interface PlannedOperation {
@@ -49,6 +52,12 @@ export interface Plan {
   /** @internal The record hashes of what this plan normalized (apply trusts them when it checks before committing). */
   readonly normalizationHashes: ReadonlySet<string>;
   readonly diagnostics: readonly Diagnostic[];
+  /**
+   * With `impact: true`: who gains and loses access when the plan is
+   * applied, per role (the declaration's roles and PUBLIC), declared table
+   * and command (audit/access-impact); empty when nothing changes.
+   */
+  readonly impact?: readonly AccessChange[];
   readonly server: ServerFacts;
   readonly stats: PlanStats;
   /** Managed roles whose password `apply` sets from an environment variable (never part of the SQL above). */
@@ -74,6 +83,12 @@ export interface PlanOptions {
   readonly verify?: boolean;
   /** @internal See Plan.normalizationHashes. */
   readonly trustedNormalizations?: ReadonlySet<string>;
+  /**
+   * Compute Plan.impact: the effective access of the declared tables before
+   * and after the plan (reads every named role's memberships, and keeps the
+   * catalog snapshot until the plan is made). Default false.
+   */
+  readonly impact?: boolean;
   /**
    * Opens one more connection to the same database (released when the plan
    * is made), so that the largest catalog query, the policies, is read in
@@ -119,6 +134,7 @@ async function planOnSession(db: Queryable, declaration: AccessDeclaration, opti
   const operations = orderOperations([...ops, ...transitionFences(ops, actual.policies, states.membershipEdges, versionNum)]).map(plannedOperation);
   const undo = ops.map(inverseOf);
   const downOperations = orderOperations([...undo, ...transitionFences(undo, policies, edgesAfter(states.membershipEdges, ops), versionNum)]).map(plannedOperation);
+  const impact = options.impact && states.catalog ? planImpact(states.catalog, operations.map((o) => o.op)) : undefined;
   const t4 = performance.now();
   let up: readonly string[] | undefined;
   let down: readonly string[] | undefined;
@@ -133,6 +149,7 @@ async function planOnSession(db: Queryable, declaration: AccessDeclaration, opti
       return (down ??= [...records.map((o) => o.inverseSql), ...downOperations.map((o) => o.sql)].flat());
     },
     isEmpty: operations.length === 0,
+    ...(impact ? { impact } : {}),
     records,
     normalizationHashes: judged.hashes,
     diagnostics: [...states.diagnostics, ...reportUnmanaged(actual, scope), ...(operations.length ? nonMonotonePolicies([...actual.policies, ...policies]) : [])],
@@ -160,6 +177,14 @@ interface PlanStates {
   readonly roundTrips: number;
   /** Every membership when the catalogs were read (read when the declaration manages memberships; see plan/transition-fences). */
   readonly membershipEdges: CatalogSnapshot['membershipEdges'];
+  /** Kept only for PlanOptions.impact. */
+  readonly catalog?: CatalogSnapshot;
+}
+
+/** Effective access before and after `ops` (in plan order), compared; nothing to evaluate when nothing changes. */
+function planImpact(catalog: CatalogSnapshot, ops: readonly Op[]): AccessChange[] {
+  if (ops.length === 0) return [];
+  return accessImpact(effectiveAccess(catalog), effectiveAccess(simulateOps(catalog, ops)));
 }
 
 /**
@@ -181,6 +206,7 @@ async function readStates(db: Queryable, declaration: AccessDeclaration, options
     server: catalog.server,
     roundTrips: catalog.roundTrips,
     membershipEdges: catalog.membershipEdges,
+    ...(options.impact ? { catalog } : {}),
     ...facts,
   };
   return { states, timings: { declaration: timings.declaration, introspection: timings.introspection } };
@@ -238,7 +264,8 @@ function catalogRequest(collected: CollectedAccess, options: PlanOptions): Catal
       ]),
     ],
     roles: [...roleNames],
-    membershipMembers: collected.roleDeclarations.filter((r) => r.managed || r.inRoles !== undefined).map((r) => r.name),
+    // The access impact counts privileges and policies that reach a role through its groups: every named role's memberships.
+    membershipMembers: options.impact ? [...roleNames] : collected.roleDeclarations.filter((r) => r.managed || r.inRoles !== undefined).map((r) => r.name),
     sequences: collected.sequences,
     routines: collected.routines.map((r) => r.signature),
     database: collected.database !== undefined,
