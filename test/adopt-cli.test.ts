@@ -141,3 +141,35 @@ describe('pg-access audit', () => {
     expect(both.code).toBe(2);
   });
 });
+
+describe('pg-access check --fail-on widen', () => {
+  /** A project whose declaration of app.docs keeps the policy and grants SELECT (`narrow`: no grant) or also DELETE (`widen`). */
+  function projectFor(variant: 'narrow' | 'widen'): string {
+    const dir = folder();
+    const grants = variant === 'widen' ? `grant(['SELECT', 'DELETE'], { to: app })` : '';
+    writeFileSync(
+      path.join(dir, 'access.ts'),
+      `import { defineAccess, grant, policy, schema, table } from ${importOf(dir, 'src/index.ts')};\n` +
+        `const app = ${JSON.stringify(r.pc_app)};\n` +
+        `export default defineAccess({ roles: [app], schemas: [schema('app', { grants: [grant('USAGE', { to: app })] })], tables: [table('app.docs', {\n` +
+        `  rls: true, policies: [policy('owner_reads', { for: 'SELECT', to: app, using: "owner_id = current_setting('app.user_id')::int" })], grants: [${grants}] })] });\n`,
+    );
+    writeFileSync(path.join(dir, 'pg-access.config.ts'), `export default { access: './access.ts', url: ${JSON.stringify(db.url)} };\n`);
+    return dir;
+  }
+
+  it('exits 0 for drift that only narrows access, 1 for drift that widens it, naming who gains what', async () => {
+    const narrowing = await run(projectFor('narrow'), ['check', '--fail-on', 'widen']);
+    expect(narrowing.stdout).toContain('Access impact (0 widened, 0 changed, 1 narrowed):');
+    expect(narrowing.stdout).toContain(`${r.pc_app} can no longer SELECT on app.docs`);
+    expect(narrowing.code).toBe(0);
+    // The same drift fails a plain check.
+    expect((await run(projectFor('narrow'), ['check'])).code).toBe(1);
+
+    const widening = await run(projectFor('widen'), ['check', '--fail-on', 'widen']);
+    expect(widening.stdout).toContain(`+ widened   ${r.pc_app} can now DELETE on app.docs: no rows`);
+    expect(widening.code).toBe(1);
+    const typo = await run(projectFor('widen'), ['check', '--fail-on', 'widdle']);
+    expect(typo.code).toBe(2);
+  });
+});

@@ -48,6 +48,7 @@ export function buildProgram(ctx: CliContext, version: string, done: (code: Exit
   databaseCommand(program, 'check', 'exit 0 when the database matches the declaration, 1 with a drift report otherwise')
     .option('--json', 'print the result as JSON')
     .option('--verify', 'normalize every policy expression through PostgreSQL, ignoring the records pg-access keeps in policy comments')
+    .addOption(new Option('--fail-on <what>', 'drift: exit 1 on any difference; widen: exit 1 only when applying the declaration would widen access (printing who gains what)').choices(['drift', 'widen']).default('drift'))
     .action(async (options) => done(await checkCommand(ctx, options)));
 
   program
