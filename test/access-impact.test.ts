@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, audit, AUDIT_COMMANDS, cellOf, defineAccess, grant, plan, policy, pull, table, type AccessCell, type AccessDeclaration } from '../src/index.js';
 import { parseTableName } from '../src/declare/table-name.js';
+import { renderPlainSqlMigration } from '../src/render/plain/plain-sql-migration.js';
 import { corpusDir, CORPUS_FILES, loadCorpus, stripAccess } from './support/corpus.js';
 import { createTestDatabase, quoteIdent, type TestDatabase } from './support/database.js';
 import { createRoles } from './support/roles.js';
@@ -147,6 +148,17 @@ describe('the access impact of hand-made changes', () => {
     const third = await expectImpactMatchesAudits(db, declare(3), roles);
     // The group's condition and its member's, who reads through it.
     expect(third).toEqual({ widened: 0, narrowed: 0, changed: 2 });
+  });
+
+  it('a migration says who gains and loses what at the top: the up file the plan, the down file the same changes the other way', async () => {
+    // The database is as declare(3) left it; this adds INSERT for im_app, which has no INSERT policy.
+    const now = declare(3);
+    const inserts = defineAccess({ ...now, tables: [table('docs', { ...now.tables[0]!.options, grants: [...(now.tables[0]!.options.grants ?? []), grant('INSERT', { to: r.im_app })] })] });
+    const planned = await plan(db.pool, inserts, { impact: true });
+    const { upSql, downSql } = renderPlainSqlMigration({ name: 'inserts', plan: planned, now: new Date('2026-01-02T03:04:05Z') });
+    const header = (sql: string) => sql.slice(0, sql.indexOf('BEGIN;'));
+    expect(header(upSql)).toContain(`-- Access impact (1 widened, 0 changed, 0 narrowed):\n--   + widened   ${r.im_app} can now INSERT on public.docs: no rows\n`);
+    expect(header(downSql)).toContain(`-- Access impact (0 widened, 0 changed, 1 narrowed):\n--   - narrowed  ${r.im_app} can no longer INSERT on public.docs (was: no rows)\n`);
   });
 
   it('an in-sync plan has an empty impact, and without the option none is computed', async () => {

@@ -18,7 +18,8 @@ export async function generateCommand(ctx: CliContext, options: GenerateCommandO
   const project = await openProject(ctx, options);
   const format = options.format ?? project.config.config.format ?? 'sql';
   const outDir = options.out === undefined ? project.config.outDir : path.resolve(ctx.cwd, options.out);
-  const planned = await withConnection(project.connection, (db) => plan(db, project.access, project.planOptions));
+  // The migration's header says who gains and loses access.
+  const planned = await withConnection(project.connection, (db) => plan(db, project.access, { ...project.planOptions, impact: true }));
   ctx.stderr.write(formatDiagnostics(planned.diagnostics, ctx.stderr.colors));
   if (planned.isEmpty) {
     ctx.stdout.write('Nothing to generate: the database matches the access declaration.\n');

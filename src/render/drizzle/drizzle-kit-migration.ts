@@ -31,6 +31,7 @@ import {
   assertPlanHasOperations,
   migrationInstant,
   migrationName,
+  impactLines,
   operationLines,
   sqlComment,
   transactionScript,
@@ -124,6 +125,7 @@ export async function writeDrizzleKitMigration(options: WriteMigrationOptions): 
       'and remove the migration (drizzle-kit drop) if it should not be applied again.',
       '',
       ...operationLines(plan.downOperations),
+      ...impactLines(plan, 'down'),
     ],
     plan.down,
   );
@@ -154,6 +156,7 @@ function renderUp(options: WriteMigrationOptions, tag: string, downFile: string,
     'It was planned against the database as it was then: apply it to a database in that state.',
     '',
     ...operationLines(plan.operations),
+    ...impactLines(plan, 'up'),
     ...warningLines(plan),
   ]);
   // drizzle-kit's own layout: `stmt;\n` joined by `--> statement-breakpoint\n`. The header

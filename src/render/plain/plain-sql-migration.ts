@@ -15,6 +15,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PgAccessError } from '../../errors.js';
 import type { Plan, PlannedOperation } from '../../plan/plan.js';
+import { describeChange, type AccessChange } from '../../audit/access-impact.js';
 import type { WriteMigrationOptions, WrittenFiles } from '../migration/write-migration.js';
 
 export interface PlainSqlMigration {
@@ -58,6 +59,7 @@ export function renderPlainSqlMigration(options: Pick<WriteMigrationOptions, 'na
     'It was planned against the database as it was then: apply it to a database in that state.',
     '',
     ...operationLines(ops),
+    ...impactLines(options.plan, direction === 'up' ? 'up' : 'down'),
     ...warningLines(options.plan),
   ];
   return {
@@ -134,6 +136,25 @@ function commentSafe(text: string): string {
 /** "What it does:" followed by the numbered operation descriptions. */
 export function operationLines(ops: readonly PlannedOperation[]): string[] {
   return [`What it does (${ops.length} operation${ops.length === 1 ? '' : 's'}):`, ...ops.map((o, i) => `  ${i + 1}. ${o.description}`)];
+}
+
+/**
+ * Who gains and loses access (the plan's impact, when it was computed), at
+ * the top of the migration where a reviewer reads first; `down` describes
+ * the downgrade, the same changes the other way.
+ */
+export function impactLines(plan: Plan, direction: 'up' | 'down'): string[] {
+  if (!plan.impact) return [];
+  const changes = direction === 'up' ? plan.impact : plan.impact.map(reversed);
+  if (changes.length === 0) return ['', 'Access impact: no role gains or loses access to a declared table.'];
+  const mark = { widened: '+ widened ', changed: '~ changed ', narrowed: '- narrowed' } as const;
+  const order = { widened: 0, changed: 1, narrowed: 2 } as const;
+  const counts = (['widened', 'changed', 'narrowed'] as const).map((k) => `${changes.filter((c) => c.kind === k).length} ${k}`).join(', ');
+  return ['', `Access impact (${counts}):`, ...[...changes].sort((a, b) => order[a.kind] - order[b.kind]).map((c) => `  ${mark[c.kind]}  ${describeChange(c)}`)];
+}
+
+function reversed(c: AccessChange): AccessChange {
+  return { ...c, before: c.after, after: c.before, kind: c.kind === 'widened' ? 'narrowed' : c.kind === 'narrowed' ? 'widened' : 'changed' };
 }
 
 /** Warnings the plan carried, so they travel with the migration into review. */
