@@ -173,3 +173,24 @@ describe('pg-access check --fail-on widen', () => {
     expect(typo.code).toBe(2);
   });
 });
+
+describe('pg-access audit --diff', () => {
+  it('prints what changed in effective access since an earlier audit --json, and refuses a file that is not one', async () => {
+    const dir = folder();
+    const earlier = await run(dir, ['audit', '--url', db.url, '--schema', 'app', '--json']);
+    writeFileSync(path.join(dir, 'before.json'), earlier.stdout);
+    expect((await run(dir, ['audit', '--url', db.url, '--schema', 'app', '--diff', 'before.json'])).stdout).toBe('No change in effective access since before.json.\n');
+    await db.query(`GRANT DELETE ON app.docs TO ${quoteIdent(r.pc_app)}`);
+    try {
+      const diff = await run(dir, ['audit', '--url', db.url, '--schema', 'app', '--diff', 'before.json']);
+      expect(diff.code).toBe(0);
+      expect(diff.stdout).toBe(`Changes since before.json (1 widened, 0 changed, 0 narrowed):\n  + widened   ${r.pc_app} can now DELETE on app.docs: no rows\n\n`);
+    } finally {
+      await db.query(`REVOKE DELETE ON app.docs FROM ${quoteIdent(r.pc_app)}`);
+    }
+    writeFileSync(path.join(dir, 'other.json'), '{"version": 2}');
+    const refused = await run(dir, ['audit', '--url', db.url, '--diff', 'other.json']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe('pg-access: error: --diff other.json: not an audit of version 1 (pg-access audit --json writes one).\n');
+  });
+});

@@ -133,7 +133,10 @@ describe('plan, check, generate, apply against a fresh database', () => {
     expect(result.code, result.stderr).toBe(0);
     const out = result.stdout;
     expect(out).not.toContain('\x1b[');
-    expect(out.indexOf('Up (3 operations):')).toBe(0);
+    // Who gains what comes first, then the SQL.
+    const impact = `Access impact (1 widened, 0 changed, 0 narrowed):\n  + widened   ${r.cli_app} can now SELECT on public.docs: rows where (owner_id = 1)\n\n`;
+    expect(out.slice(0, impact.length)).toBe(impact);
+    expect(out.indexOf('Up (3 operations):')).toBe(impact.length);
     const down = out.indexOf('Down:');
     expect(down).toBeGreaterThan(0);
     const [up, downPart] = [out.slice(0, down), out.slice(down)];
@@ -146,7 +149,7 @@ describe('plan, check, generate, apply against a fresh database', () => {
     expect(downPart).toContain(`REVOKE SELECT ON TABLE "public"."docs" FROM "${r.cli_app}";`);
     expect(downPart).toContain('ALTER TABLE "public"."docs" DISABLE ROW LEVEL SECURITY;');
     // Every statement line ends with a semicolon; the rest are headings and comments.
-    const statements = out.split('\n').filter((l) => l !== '' && !l.startsWith('-- ') && !/^(Up \(\d+ operations?\)|Down):$/.test(l));
+    const statements = out.slice(impact.length).split('\n').filter((l) => l !== '' && !l.startsWith('-- ') && !/^(Up \(\d+ operations?\)|Down):$/.test(l));
     expect(statements).toHaveLength(7);
     for (const line of statements) expect(line).toMatch(/;$/);
   });
@@ -160,7 +163,10 @@ describe('plan, check, generate, apply against a fresh database', () => {
     const result = await run(dir, ['plan', '--json']);
     expect(result.code, result.stderr).toBe(0);
     const json = JSON.parse(result.stdout);
-    expect(Object.keys(json).sort()).toEqual(['diagnostics', 'down', 'isEmpty', 'operations', 'records', 'up']);
+    expect(Object.keys(json).sort()).toEqual(['diagnostics', 'down', 'impact', 'isEmpty', 'operations', 'records', 'up']);
+    expect(json.impact).toEqual([
+      expect.objectContaining({ role: r.cli_app, schema: 'public', table: 'docs', command: 'SELECT', kind: 'widened', description: `${r.cli_app} can now SELECT on public.docs: rows where (owner_id = 1)` }),
+    ]);
     expect(json.isEmpty).toBe(false);
     expect(json.operations).toHaveLength(3);
     expect(json.operations[1]).toEqual({

@@ -43,15 +43,15 @@ export function planToJson(plan: Plan): PlanJson {
 const IMPACT_LINES = 40;
 
 /** The access a plan changes, widened first: the part a reviewer reads before the SQL. */
-export function formatImpact(impact: readonly AccessChange[], c: Colors): string {
+export function formatImpact(impact: readonly AccessChange[], c: Colors, title = 'Access impact'): string {
   if (impact.length === 0) return `${c.bold('Access impact:')} no role gains or loses access to a declared table (the plan changes other objects, or the same access another way).\n\n`;
   const order = { widened: 0, changed: 1, narrowed: 2 } as const;
   const sorted = [...impact].sort((a, b) => order[a.kind] - order[b.kind]);
   const mark = { widened: c.red('+ widened '), changed: c.yellow('~ changed '), narrowed: c.green('- narrowed') } as const;
   const counts = (['widened', 'changed', 'narrowed'] as const).map((k) => `${impact.filter((x) => x.kind === k).length} ${k}`).join(', ');
   const shown = sorted.slice(0, IMPACT_LINES).map((x) => `  ${mark[x.kind]}  ${describeChange(x)}\n`).join('');
-  const more = impact.length > IMPACT_LINES ? `  … and ${impact.length - IMPACT_LINES} more (plan --json lists them all)\n` : '';
-  return `${c.bold(`Access impact (${counts}):`)}\n${shown}${more}\n`;
+  const more = impact.length > IMPACT_LINES ? `  … and ${impact.length - IMPACT_LINES} more (--json lists them all)\n` : '';
+  return `${c.bold(`${title} (${counts}):`)}\n${shown}${more}\n`;
 }
 
 export function checkToJson(result: CheckResult): { inSync: boolean; report: string } & PlanJson {
