@@ -31,6 +31,7 @@ export { apply, type ApplyOptions, type ApplyResult } from './plan/apply.js';
 export { check, type CheckResult } from './plan/check.js';
 export { pull, type PullOptions, type PullResult } from './pull/pull.js';
 export { audit, type AuditOptions, type AuditResult } from './audit/audit.js';
+export { accessImpact, describeChange, type AccessChange, type ImpactKind } from './audit/access-impact.js';
 export { AUDIT_COMMANDS, cellOf, type AccessCell, type AccessLevel, type AuditCommand, type AuditedRole, type RlsBypass } from './audit/effective-access.js';
 export { fromPostgresJs, type ExtraConnection, type Queryable } from './driver/queryable.js';
 export { connectUrl, redactUrl, type ConnectedClient } from './driver/connect.js';

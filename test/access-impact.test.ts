@@ -14,7 +14,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, audit, AUDIT_COMMANDS, cellOf, defineAccess, grant, plan, policy, pull, table, type AccessCell, type AccessDeclaration } from '../src/index.js';
+import { apply, audit, defineAccess, grant, plan, policy, pull, table, type AccessDeclaration } from '../src/index.js';
+import { impactMismatches } from './support/audit-oracle.js';
 import { parseTableName } from '../src/declare/table-name.js';
 import { renderPlainSqlMigration } from '../src/render/plain/plain-sql-migration.js';
 import { corpusDir, CORPUS_FILES, loadCorpus, stripAccess } from './support/corpus.js';
@@ -37,8 +38,6 @@ async function loadPulled(name: string, source: string): Promise<AccessDeclarati
   return ((await import(file)) as { default: AccessDeclaration }).default;
 }
 
-const summary = (c: AccessCell) => ({ access: c.access, columns: c.columns, using: c.using, withCheck: c.withCheck });
-
 /** Plans with impact, applies, and checks every named role × declared table × command against audits before and after. */
 async function expectImpactMatchesAudits(db: TestDatabase, declaration: AccessDeclaration, roles: readonly string[]): Promise<{ widened: number; narrowed: number; changed: number }> {
   const before = await audit(db.pool);
@@ -46,25 +45,11 @@ async function expectImpactMatchesAudits(db: TestDatabase, declaration: AccessDe
   expect(planned.impact).toBeDefined();
   await apply(db.pool, declaration);
   const after = await audit(db.pool);
-  const impact = new Map(planned.impact!.map((c) => [`${c.role}|${c.schema}|${c.table}|${c.command}`, c]));
   const tables = declaration.tables.map((t) => {
     const parsed = parseTableName(t.table as string)!;
     return { schema: parsed.schema ?? 'public', table: parsed.name };
   });
-  const wrong: string[] = [];
-  for (const role of ['public', ...roles]) {
-    for (const { schema, table: name } of tables) {
-      for (const command of AUDIT_COMMANDS) {
-        const key = `${role}|${schema}|${name}|${command}`;
-        const [b, a] = [cellOf(before, role, schema, name, command), cellOf(after, role, schema, name, command)];
-        const predicted = impact.get(key);
-        const expected = predicted ? { before: summary(predicted.before), after: summary(predicted.after) } : { before: summary(b), after: summary(b) };
-        if (JSON.stringify(expected) !== JSON.stringify({ before: summary(b), after: summary(a) })) {
-          wrong.push(`${key}: predicted ${JSON.stringify(expected)}, audited ${JSON.stringify({ before: summary(b), after: summary(a) })}`);
-        }
-      }
-    }
-  }
+  const wrong = impactMismatches(before, after, planned.impact!, ['public', ...roles], tables);
   expect(wrong).toEqual([]);
   const count = (kind: string) => planned.impact!.filter((c) => c.kind === kind).length;
   return { widened: count('widened'), narrowed: count('narrowed'), changed: count('changed') };

@@ -22,11 +22,27 @@ export const CORPUS_FILES = [
   'basejump_multitenant.sql',
 ] as const;
 
-/** A fresh database holding one corpus file; the caller closes it. */
+/** Any number: the key of the advisory lock that serializes corpus loads across the test files running in parallel. */
+const CORPUS_LOAD_LOCK = 730_117;
+
+/**
+ * A fresh database holding one corpus file; the caller closes it. The files
+ * create and drop cluster-wide roles (CREATE ROLE after a NOT EXISTS check,
+ * DROP ROLE of roles a copy may still use): two loads at once race, so loads
+ * take turns under an advisory lock held in the `postgres` database, which
+ * every test database's cluster shares.
+ */
 export async function loadCorpus(file: string): Promise<TestDatabase> {
   const db = await createTestDatabase();
   try {
-    await db.query(`SET client_min_messages = error; ${readFileSync(join(corpusDir, file), 'utf8')}`);
+    const lock = await db.admin.connect();
+    try {
+      await lock.query('SELECT pg_advisory_lock($1)', [CORPUS_LOAD_LOCK]);
+      await db.query(`SET client_min_messages = error; ${readFileSync(join(corpusDir, file), 'utf8')}`);
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [CORPUS_LOAD_LOCK]).catch(() => undefined);
+      lock.release();
+    }
   } catch (error) {
     await db.close();
     throw error;
