@@ -15,6 +15,12 @@ export interface PgAccessConfig {
   readonly format?: 'sql' | 'drizzle';
   /** How long `apply` waits for each table lock, in milliseconds. Default 5000. */
   readonly lockTimeoutMs?: number;
+  /** `pg-access lint`: findings the team accepted (each with its reason), and the severity that fails the command. */
+  readonly lint?: {
+    readonly ignore?: readonly { readonly rule: string; readonly object: string; readonly reason: string }[];
+    /** Default 'error'. */
+    readonly failOn?: 'error' | 'warning' | 'info' | 'never';
+  };
 }
 
 export interface DbCredentials {

@@ -5,11 +5,12 @@ import { loadModule, moduleFile } from './module-loader.js';
 import type { DbCredentials, PgAccessConfig } from '../config.js';
 import type { AccessDeclaration } from '../index.js';
 import { isPgAccessError, userError } from './exit-codes.js';
+import { validateIgnores } from '../lint/lint.js';
 
 /** Looked up in this order in the current folder when --config is not given. */
 export const CONFIG_FILE_NAMES = ['pg-access.config.ts', 'pg-access.config.mts', 'pg-access.config.js', 'pg-access.config.mjs'] as const;
 
-const CONFIG_KEYS = ['access', 'url', 'dbCredentials', 'out', 'format', 'lockTimeoutMs'] as const;
+const CONFIG_KEYS = ['access', 'url', 'dbCredentials', 'out', 'format', 'lockTimeoutMs', 'lint'] as const;
 const CREDENTIAL_KEYS = ['host', 'port', 'user', 'password', 'database', 'ssl'] as const;
 const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 
@@ -140,6 +141,20 @@ function validateConfig(config: unknown, shown: string): asserts config is PgAcc
   if (c.format !== undefined && c.format !== 'sql' && c.format !== 'drizzle') fail(`"format" must be 'sql' or 'drizzle', got ${JSON.stringify(c.format)}.`);
   if (c.lockTimeoutMs !== undefined && !(Number.isInteger(c.lockTimeoutMs) && (c.lockTimeoutMs as number) > 0)) {
     fail(`"lockTimeoutMs" must be a positive whole number of milliseconds, got ${JSON.stringify(c.lockTimeoutMs)}.`);
+  }
+  if (c.lint !== undefined) {
+    const l = c.lint as Record<string, unknown>;
+    if (typeof l !== 'object' || l === null || Array.isArray(l)) fail(`"lint" must be an object: { ignore?: [{ rule, object, reason }], failOn?: 'error' | 'warning' | 'info' | 'never' }.`);
+    const unknownLint = Object.keys(l).filter((k) => k !== 'ignore' && k !== 'failOn');
+    if (unknownLint.length) fail(`lint: unknown option${unknownLint.length > 1 ? 's' : ''} ${unknownLint.map((k) => `"${k}"`).join(', ')}; allowed: ignore, failOn.`);
+    if (l.failOn !== undefined && !['error', 'warning', 'info', 'never'].includes(l.failOn as string)) fail(`lint.failOn must be 'error', 'warning', 'info' or 'never', got ${JSON.stringify(l.failOn)}.`);
+    if (l.ignore !== undefined) {
+      try {
+        validateIgnores(l.ignore, 'lint.ignore');
+      } catch (error) {
+        fail((error as Error).message);
+      }
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { applyCommand } from './commands/apply-command.js';
 import { auditCommand } from './commands/audit-command.js';
+import { lintCommand } from './commands/lint-command.js';
 import { checkCommand } from './commands/check-command.js';
 import { generateCommand } from './commands/generate-command.js';
 import { planCommand } from './commands/plan-command.js';
@@ -78,6 +79,19 @@ export function buildProgram(ctx: CliContext, version: string, done: (code: Exit
     .option('--markdown', 'print it as Markdown, for a pull request')
     .option('--diff <file>', 'print what changed since an earlier audit --json (taken with the same --schema, --role and --table)')
     .action(async (options) => done(await auditCommand(ctx, options)));
+
+  program
+    .command('lint')
+    .description('find access problems: policies that are not enforced or admit everything, tables readable without RLS, unreachable policies; changes nothing')
+    .showHelpAfterError('(run pg-access lint --help for usage)')
+    .option('-c, --config <path>', 'config file, for the connection and lint.ignore (optional)')
+    .option('--url <url>', 'connection URL; overrides the config and DATABASE_URL')
+    .option('--lock-timeout <ms>', "how long to wait for any lock (default: the config's lockTimeoutMs, else 5000)", positiveInteger)
+    .option('-s, --schema <name...>', 'schemas to lint (default: every schema but the system ones and those an extension owns)')
+    .option('--json', 'print the findings as JSON (version 1)')
+    .option('--sarif', 'print the findings as SARIF 2.1.0, for GitHub code scanning')
+    .addOption(new Option('--fail-on <severity>', "exit 1 when a finding is at least this severe (default: the config's lint.failOn, else error)").choices(['error', 'warning', 'info', 'never']))
+    .action(async (options) => done(await lintCommand(ctx, options, version)));
 
   return program;
 }

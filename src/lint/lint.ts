@@ -1,0 +1,87 @@
+import { effectiveAccess } from '../audit/effective-access.js';
+import { checkOptionKeys } from '../declare/option-keys.js';
+import { borrowConnection, isPoolLike, withSession, type ExtraConnection, type Queryable } from '../driver/queryable.js';
+import { PgAccessError } from '../errors.js';
+import type { CatalogSnapshot } from '../introspect/catalog-snapshot.js';
+import { discoverCatalog } from '../introspect/read-catalog.js';
+import { LINT_SEVERITIES, type LintFinding, type LintRule, type LintSeverity } from './lint-rule.js';
+import { LINT_RULES } from './rules/index.js';
+
+/** A finding the team accepted: the rule, the object exactly as findings name it, and why (required). */
+export interface LintIgnore {
+  readonly rule: string;
+  readonly object: string;
+  readonly reason: string;
+}
+
+export interface LintOptions {
+  /** Schemas to lint; default every schema but the system ones and those an extension owns. */
+  readonly schemas?: readonly string[];
+  readonly lockTimeoutMs?: number;
+  readonly ignore?: readonly LintIgnore[];
+  readonly extraConnection?: () => Promise<ExtraConnection>;
+}
+
+export interface LintResult {
+  readonly database: string;
+  readonly schemas: readonly string[];
+  readonly findings: readonly LintFinding[];
+  /** Findings an ignore entry matched, with its reason. */
+  readonly suppressed: readonly (LintFinding & { readonly reason: string })[];
+  /** Ignore entries that matched nothing (stale: the problem is gone, or the object was misspelled). */
+  readonly unusedIgnores: readonly LintIgnore[];
+}
+
+const LINT_KEYS = ['schemas', 'lockTimeoutMs', 'ignore', 'extraConnection'];
+
+/** Lints a database: discovery read (read-only, ACCESS SHARE at most), then every rule. */
+export async function lint(db: Queryable, options: LintOptions = {}): Promise<LintResult> {
+  checkOptionKeys('lint()', options, LINT_KEYS);
+  const ignore = validateIgnores(options.ignore ?? [], 'lint({ ignore })');
+  const schemas = options.schemas ?? null;
+  const extraConnection = options.extraConnection ?? (isPoolLike(db) ? () => borrowConnection(db) : undefined);
+  const read = { inTransaction: false, lockTimeoutMs: options.lockTimeoutMs ?? 5000, ...(extraConnection ? { extraConnection } : {}) };
+  const { catalog, found } = await withSession(db, (session) => discoverCatalog(session, { schemas }, read));
+  if (found.missingSchemas.length) {
+    throw new PgAccessError('DECLARATION_DOES_NOT_MATCH_DATABASE', `Schema ${found.missingSchemas.map((s) => JSON.stringify(s)).join(', ')} does not exist in database ${JSON.stringify(catalog.server.database)}; it has ${found.userSchemas.map((s) => JSON.stringify(s)).join(', ') || 'no schema to lint'}.`);
+  }
+  return { database: catalog.server.database, schemas: found.schemas, ...lintCatalog(catalog, ignore) };
+}
+
+/** The rules over a snapshot (a live database's, or the state a plan would leave), with the ignores applied. */
+export function lintCatalog(catalog: CatalogSnapshot, ignore: readonly LintIgnore[] = [], rules: readonly LintRule[] = LINT_RULES): Pick<LintResult, 'findings' | 'suppressed' | 'unusedIgnores'> {
+  const facts = { catalog, access: effectiveAccess(catalog) };
+  const all: LintFinding[] = rules.flatMap((rule) => rule.check(facts).map((f) => ({ rule: rule.id, severity: rule.severity, ...f })));
+  const used = new Set<LintIgnore>();
+  const findings: LintFinding[] = [];
+  const suppressed: (LintFinding & { reason: string })[] = [];
+  for (const f of all) {
+    const match = ignore.find((i) => i.rule === f.rule && i.object === f.object);
+    if (match) (used.add(match), suppressed.push({ ...f, reason: match.reason }));
+    else findings.push(f);
+  }
+  return { findings, suppressed, unusedIgnores: ignore.filter((i) => !used.has(i)) };
+}
+
+/** Each ignore names a rule that exists, an object and a reason; anything else is an error naming the entry. */
+export function validateIgnores(value: unknown, where: string): LintIgnore[] {
+  if (!Array.isArray(value)) throw new PgAccessError('INVALID_OPTIONS', `${where} must be a list of { rule, object, reason }.`);
+  const ids = LINT_RULES.map((r) => r.id);
+  return value.map((entry, i) => {
+    const e = entry as Record<string, unknown>;
+    const at = `${where}[${i}]`;
+    if (typeof e !== 'object' || e === null) throw new PgAccessError('INVALID_OPTIONS', `${at} must be { rule, object, reason }.`);
+    const unknown = Object.keys(e).filter((k) => !['rule', 'object', 'reason'].includes(k));
+    if (unknown.length) throw new PgAccessError('INVALID_OPTIONS', `${at}: unknown key ${unknown.map((k) => JSON.stringify(k)).join(', ')}; allowed: rule, object, reason.`);
+    if (typeof e.rule !== 'string' || !ids.includes(e.rule)) throw new PgAccessError('INVALID_OPTIONS', `${at}: rule ${JSON.stringify(e.rule)} is not a lint rule; the rules are ${ids.join(', ')}.`);
+    if (typeof e.object !== 'string' || e.object === '') throw new PgAccessError('INVALID_OPTIONS', `${at}: object must name what the finding names, e.g. 'public.documents' or 'policy "name" on public.documents'.`);
+    if (typeof e.reason !== 'string' || e.reason.trim() === '') throw new PgAccessError('INVALID_OPTIONS', `${at}: a reason is required: say why this ${e.rule} finding on ${e.object} is accepted.`);
+    return { rule: e.rule, object: e.object, reason: e.reason };
+  });
+}
+
+/** Whether any finding is at or above `threshold` (error > warning > info). */
+export function failsAt(findings: readonly LintFinding[], threshold: LintSeverity): boolean {
+  const rank = (s: LintSeverity) => LINT_SEVERITIES.indexOf(s);
+  return findings.some((f) => rank(f.severity) <= rank(threshold));
+}

@@ -1,0 +1,23 @@
+import type { LintRule } from '../lint-rule.js';
+import { multiplePermissivePolicies } from './multiple-permissive-policies.js';
+import { permissivePolicyWithoutClause } from './permissive-policy-without-clause.js';
+import { policiesRlsDisabled } from './policies-rls-disabled.js';
+import { policyAlwaysTrue } from './policy-always-true.js';
+import { publicGrantOnRlsTable } from './public-grant-on-rls-table.js';
+import { restrictivePolicyWithoutUsing } from './restrictive-policy-without-using.js';
+import { rlsDisabledExposed } from './rls-disabled-exposed.js';
+import { rlsEnabledNoPolicy } from './rls-enabled-no-policy.js';
+import { unreachablePolicy } from './unreachable-policy.js';
+
+/** Every rule, in the order findings are reported. */
+export const LINT_RULES: readonly LintRule[] = [
+  policiesRlsDisabled,
+  restrictivePolicyWithoutUsing,
+  rlsDisabledExposed,
+  policyAlwaysTrue,
+  permissivePolicyWithoutClause,
+  unreachablePolicy,
+  publicGrantOnRlsTable,
+  rlsEnabledNoPolicy,
+  multiplePermissivePolicies,
+];

@@ -1,0 +1,203 @@
+/**
+ * `lint` (issue 11): each rule on a real database, with the problem shown to
+ * be real by what PostgreSQL enforces under SET ROLE (rows seen, writes
+ * refused), then fixed by hand: the finding goes, and the enforcement
+ * changes as the fix says. Suppressions need a reason; the CLI's formats and
+ * exit codes.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lint, LINT_RULES, type LintFinding } from '../src/index.js';
+import { asRole, createTestDatabase, quoteIdent, type TestDatabase } from './support/database.js';
+import { createRoles } from './support/roles.js';
+import { runNodeProcess } from './support/run-process.js';
+
+let db: TestDatabase;
+let r: Awaited<ReturnType<typeof createRoles<'lt_app' | 'lt_reader' | 'lt_stranger'>>>;
+const repo = path.resolve(fileURLToPath(import.meta.url), '../..');
+const root = path.join(repo, '.pg-access-tmp', `lint-${randomBytes(4).toString('hex')}`);
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  r = await createRoles('lt_app', 'lt_reader', 'lt_stranger');
+  const [app, reader] = [quoteIdent(r.lt_app), quoteIdent(r.lt_reader)];
+  const tables = ['inert', 'fence', 'open_table', 'everyone', 'no_check', 'unreachable', 'shared', 'locked', 'double'];
+  await db.query(`CREATE SCHEMA lt; GRANT USAGE ON SCHEMA lt TO PUBLIC;
+    ${tables.map((t) => `CREATE TABLE lt.${t} (id int); INSERT INTO lt.${t} VALUES (1), (2), (3);`).join('\n')}
+    GRANT SELECT ON lt.inert TO ${app}; CREATE POLICY only_one ON lt.inert FOR SELECT TO ${app} USING (id = 1);
+    ALTER TABLE lt.fence ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lt.fence TO ${app};
+      CREATE POLICY reads ON lt.fence FOR SELECT TO ${app} USING (id > 0); CREATE POLICY fence ON lt.fence AS RESTRICTIVE FOR SELECT TO ${app};
+    GRANT SELECT ON lt.open_table TO ${reader};
+    ALTER TABLE lt.everyone ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lt.everyone TO ${app}; CREATE POLICY everything ON lt.everyone FOR SELECT TO ${app} USING (true);
+    ALTER TABLE lt.no_check ENABLE ROW LEVEL SECURITY; GRANT INSERT ON lt.no_check TO ${app}; CREATE POLICY adds ON lt.no_check FOR INSERT TO ${app};
+    ALTER TABLE lt.unreachable ENABLE ROW LEVEL SECURITY; CREATE POLICY for_reader ON lt.unreachable FOR SELECT TO ${reader} USING (id = 1);
+    ALTER TABLE lt.shared ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lt.shared TO PUBLIC; CREATE POLICY first ON lt.shared FOR SELECT USING (id = 1);
+    ALTER TABLE lt.locked ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lt.locked TO ${app};
+    ALTER TABLE lt.double ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lt.double TO ${app};
+      CREATE POLICY one ON lt.double FOR SELECT TO ${app} USING (id = 1); CREATE POLICY two ON lt.double FOR SELECT TO ${app} USING (id = 2);`);
+  mkdirSync(root, { recursive: true });
+});
+afterAll(async () => {
+  rmSync(root, { recursive: true, force: true });
+  await db?.close();
+  await r?.drop();
+});
+
+/** Rows `role` sees in lt.<table>, or the error it gets. */
+async function seen(role: string, table: string): Promise<number | string> {
+  return asRole(db.pool, role, {}, async (client) => Number((await client.query(`SELECT count(*) AS n FROM lt.${table}`)).rows[0].n)).catch((e: Error) => e.message);
+}
+
+async function findingsOn(object: string): Promise<LintFinding[]> {
+  return (await lint(db.pool, { schemas: ['lt'] })).findings.filter((f) => f.object === object || f.object.endsWith(` on ${object}`));
+}
+
+describe('each rule: the problem is real under SET ROLE, and the fix removes the finding', () => {
+  const cases: { rule: string; table: string; problem: () => Promise<void>; fix: string; fixed: () => Promise<void> }[] = [
+    {
+      rule: 'policies-rls-disabled',
+      table: 'inert',
+      problem: async () => expect(await seen(r.lt_app, 'inert')).toBe(3),
+      fix: 'ALTER TABLE lt.inert ENABLE ROW LEVEL SECURITY',
+      fixed: async () => expect(await seen(r.lt_app, 'inert')).toBe(1),
+    },
+    {
+      rule: 'restrictive-policy-without-clause',
+      table: 'fence',
+      problem: async () => expect(await seen(r.lt_app, 'fence')).toBe(3),
+      fix: 'ALTER POLICY fence ON lt.fence USING (id = 1)',
+      fixed: async () => expect(await seen(r.lt_app, 'fence')).toBe(1),
+    },
+    {
+      rule: 'rls-disabled-readable',
+      table: 'open_table',
+      problem: async () => expect(await seen(r.lt_reader, 'open_table')).toBe(3),
+      fix: 'REVOKE SELECT ON lt.open_table FROM ${reader}',
+      fixed: async () => expect(await seen(r.lt_reader, 'open_table')).toBe('permission denied for table open_table'),
+    },
+    {
+      rule: 'policy-always-true',
+      table: 'everyone',
+      problem: async () => expect(await seen(r.lt_app, 'everyone')).toBe(3),
+      fix: 'ALTER POLICY everything ON lt.everyone USING (id = 1)',
+      fixed: async () => expect(await seen(r.lt_app, 'everyone')).toBe(1),
+    },
+    {
+      rule: 'permissive-policy-without-clause',
+      table: 'no_check',
+      problem: async () =>
+        expect(await asRole(db.pool, r.lt_app, {}, (c) => c.query('INSERT INTO lt.no_check VALUES (5)')).then(() => 'inserted', (e: Error) => e.message)).toBe(
+          'new row violates row-level security policy for table "no_check"',
+        ),
+      fix: 'ALTER POLICY adds ON lt.no_check WITH CHECK (id > 0)',
+      fixed: async () => expect(await asRole(db.pool, r.lt_app, {}, (c) => c.query('INSERT INTO lt.no_check VALUES (5)')).then(() => 'inserted')).toBe('inserted'),
+    },
+    {
+      rule: 'unreachable-policy',
+      table: 'unreachable',
+      problem: async () => expect(await seen(r.lt_reader, 'unreachable')).toBe('permission denied for table unreachable'),
+      fix: 'GRANT SELECT ON lt.unreachable TO ${reader}',
+      fixed: async () => expect(await seen(r.lt_reader, 'unreachable')).toBe(1),
+    },
+    {
+      rule: 'public-grant-on-rls-table',
+      table: 'shared',
+      problem: async () => expect(await seen(r.lt_stranger, 'shared')).toBe(1),
+      fix: 'REVOKE SELECT ON lt.shared FROM PUBLIC',
+      fixed: async () => expect(await seen(r.lt_stranger, 'shared')).toBe('permission denied for table shared'),
+    },
+    {
+      rule: 'rls-enabled-no-policy',
+      table: 'locked',
+      problem: async () => expect(await seen(r.lt_app, 'locked')).toBe(0),
+      fix: 'CREATE POLICY ones ON lt.locked FOR SELECT TO ${app} USING (id = 1)',
+      fixed: async () => expect(await seen(r.lt_app, 'locked')).toBe(1),
+    },
+    {
+      rule: 'multiple-permissive-policies',
+      table: 'double',
+      problem: async () => expect(await seen(r.lt_app, 'double')).toBe(2),
+      fix: 'DROP POLICY two ON lt.double',
+      fixed: async () => expect(await seen(r.lt_app, 'double')).toBe(1),
+    },
+  ];
+
+  it('covers every rule', () => {
+    expect(cases.map((c) => c.rule).sort()).toEqual(LINT_RULES.map((rule) => rule.id).sort());
+  });
+
+  for (const c of cases) {
+    it(`${c.rule}: lt.${c.table}`, async () => {
+      expect((await findingsOn(`lt.${c.table}`)).map((f) => f.rule)).toContain(c.rule);
+      await c.problem();
+      await db.query(c.fix.replace('${reader}', quoteIdent(r.lt_reader)).replace('${app}', quoteIdent(r.lt_app)));
+      expect((await findingsOn(`lt.${c.table}`)).map((f) => f.rule)).not.toContain(c.rule);
+      await c.fixed();
+    });
+  }
+});
+
+describe('unreachable-policy judges by every role a policy applies to', () => {
+  it('a policy for PUBLIC, or for a group, that a role holding the privilege reaches is not reported', async () => {
+    await db.query(`CREATE TABLE lt.reached (id int); INSERT INTO lt.reached VALUES (1), (2); ALTER TABLE lt.reached ENABLE ROW LEVEL SECURITY;
+      GRANT SELECT ON lt.reached TO ${quoteIdent(r.lt_reader)}; CREATE POLICY for_all ON lt.reached FOR SELECT USING (id = 1)`);
+    expect(await seen(r.lt_reader, 'reached')).toBe(1);
+    expect((await findingsOn('lt.reached')).map((f) => f.rule)).not.toContain('unreachable-policy');
+  });
+});
+
+describe('suppressions and the CLI', () => {
+  it('an ignore needs a reason and a rule that exists; a matched one moves the finding to suppressed; an unused one is reported', async () => {
+    await expect(lint(db.pool, { ignore: [{ rule: 'policy-always-true', object: 'x', reason: ' ' }] })).rejects.toThrow(/a reason is required/);
+    await expect(lint(db.pool, { ignore: [{ rule: 'always-true', object: 'x', reason: 'r' }] })).rejects.toThrow(/"always-true" is not a lint rule; the rules are /);
+    await db.query(`CREATE TABLE lt.public_data (id int); ALTER TABLE lt.public_data ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lt.public_data TO ${quoteIdent(r.lt_app)};
+      CREATE POLICY anyone ON lt.public_data FOR SELECT TO ${quoteIdent(r.lt_app)} USING (true)`);
+    const object = 'policy "anyone" on lt.public_data';
+    const result = await lint(db.pool, {
+      schemas: ['lt'],
+      ignore: [
+        { rule: 'policy-always-true', object, reason: 'public data by design' },
+        { rule: 'policy-always-true', object: 'policy "gone" on lt.public_data', reason: 'stale' },
+      ],
+    });
+    expect(result.findings.filter((f) => f.object === object)).toEqual([]);
+    expect(result.suppressed).toEqual([expect.objectContaining({ rule: 'policy-always-true', object, reason: 'public data by design' })]);
+    expect(result.unusedIgnores).toEqual([{ rule: 'policy-always-true', object: 'policy "gone" on lt.public_data', reason: 'stale' }]);
+  });
+
+  it('prints text, JSON and SARIF; exits 1 at --fail-on (or the config\'s lint.failOn), 0 below it', async () => {
+    const dir = path.join(root, 'cli');
+    mkdirSync(dir, { recursive: true });
+    await db.query(`CREATE TABLE lt.leaky (id int); GRANT SELECT ON lt.leaky TO ${quoteIdent(r.lt_reader)}; CREATE POLICY ignored ON lt.leaky USING (false)`);
+    const run = (args: string[]) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, PG_ACCESS_FROM_SOURCE: '1' };
+      for (const key of ['DATABASE_URL', 'NO_COLOR', 'FORCE_COLOR', 'DEBUG', 'CI']) delete env[key];
+      return runNodeProcess(dir, [path.join(repo, 'bin/pg-access.js'), 'lint', '--url', db.url, '--schema', 'lt', ...args], env);
+    };
+    const text = await run([]);
+    expect(text.stdout).toContain(`error policies-rls-disabled: 1 policy is defined on lt.leaky, but row-level security is disabled: none is enforced.\n  fix: ALTER TABLE lt.leaky ENABLE ROW LEVEL SECURITY`);
+    expect(text.stdout).toMatch(/Lint of database "pga_\w+" \(schemas: lt\): 1 error, \d+ warnings?, \d+ infos?\.\n$/);
+    expect(text.code).toBe(1);
+    expect((await run(['--fail-on', 'never'])).code).toBe(0);
+    const json = JSON.parse((await run(['--json'])).stdout);
+    expect(json.version).toBe(1);
+    expect(json.findings).toContainEqual(expect.objectContaining({ rule: 'policies-rls-disabled', severity: 'error', object: 'lt.leaky' }));
+    const sarif = JSON.parse((await run(['--sarif'])).stdout);
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].tool.driver.rules.map((rule: { id: string }) => rule.id)).toEqual(LINT_RULES.map((rule) => rule.id));
+    expect(sarif.runs[0].results).toContainEqual(expect.objectContaining({ ruleId: 'policies-rls-disabled', level: 'error' }));
+
+    await db.query('ALTER TABLE lt.leaky ENABLE ROW LEVEL SECURITY');
+    writeFileSync(path.join(dir, 'pg-access.config.ts'), `export default { access: './access.ts', lint: { failOn: 'warning' } };\n`);
+    const warnings = await run([]);
+    expect(warnings.stdout).toContain(' 0 errors, ');
+    expect(warnings.code).toBe(1);
+    writeFileSync(path.join(dir, 'pg-access.config.ts'), `export default { access: './access.ts', lint: { failOn: 'warnings' } };\n`);
+    const typo = await run([]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(`lint.failOn must be 'error', 'warning', 'info' or 'never', got "warnings".`);
+  });
+});
