@@ -31,7 +31,7 @@ export { apply, type ApplyOptions, type ApplyResult } from './plan/apply.js';
 export { check, type CheckResult } from './plan/check.js';
 export { pull, type PullOptions, type PullResult } from './pull/pull.js';
 export { audit, type AuditOptions, type AuditResult } from './audit/audit.js';
-export { lint, lintCatalog, type LintIgnore, type LintOptions, type LintResult } from './lint/lint.js';
+export { lint, lintCatalog, lintDeclaration, type LintIgnore, type LintOptions, type LintResult } from './lint/lint.js';
 export type { LintFinding, LintRule, LintSeverity } from './lint/lint-rule.js';
 export { LINT_RULES } from './lint/rules/index.js';
 export { accessImpact, describeChange, type AccessChange, type ImpactKind } from './audit/access-impact.js';

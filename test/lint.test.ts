@@ -10,7 +10,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lint, LINT_RULES, type LintFinding } from '../src/index.js';
+import { defineAccess, grant, lint, lintDeclaration, LINT_RULES, policy, table, type LintFinding } from '../src/index.js';
 import { asRole, createTestDatabase, quoteIdent, type TestDatabase } from './support/database.js';
 import { createRoles } from './support/roles.js';
 import { runNodeProcess } from './support/run-process.js';
@@ -146,6 +146,27 @@ describe('unreachable-policy judges by every role a policy applies to', () => {
       GRANT SELECT ON lt.reached TO ${quoteIdent(r.lt_reader)}; CREATE POLICY for_all ON lt.reached FOR SELECT USING (id = 1)`);
     expect(await seen(r.lt_reader, 'reached')).toBe(1);
     expect((await findingsOn('lt.reached')).map((f) => f.rule)).not.toContain('unreachable-policy');
+  });
+});
+
+describe('lint of the state a declaration would leave', () => {
+  it('finds what the plan would introduce before it runs, and nothing in the database yet', async () => {
+    await db.query('CREATE TABLE lt.future (id int)');
+    const declaration = defineAccess({
+      roles: [r.lt_reader, r.lt_app],
+      tables: [
+        table('lt.future', { grants: [grant('SELECT', { to: r.lt_reader })] }),
+        table('lt.double', { rls: true, policies: [policy('one', { for: 'SELECT', to: r.lt_app, using: 'id = 1' }), policy('fence', { as: 'restrictive', for: 'SELECT', to: r.lt_app })], grants: [grant('SELECT', { to: r.lt_app })] }),
+      ],
+    });
+    const before = (await lint(db.pool, { schemas: ['lt'] })).findings.filter((f) => f.object === 'lt.future' || f.object.includes('"fence" on lt.double'));
+    expect(before).toEqual([]);
+    const after = await lintDeclaration(db.pool, declaration);
+    expect(after.findings.map((f) => `${f.rule} ${f.object}`)).toEqual(
+      expect.arrayContaining(['rls-disabled-readable lt.future', 'restrictive-policy-without-clause policy "fence" on lt.double']),
+    );
+    // Nothing was applied.
+    expect(await seen(r.lt_reader, 'future')).toBe('permission denied for table future');
   });
 });
 

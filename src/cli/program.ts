@@ -90,6 +90,7 @@ export function buildProgram(ctx: CliContext, version: string, done: (code: Exit
     .option('-s, --schema <name...>', 'schemas to lint (default: every schema but the system ones and those an extension owns)')
     .option('--json', 'print the findings as JSON (version 1)')
     .option('--sarif', 'print the findings as SARIF 2.1.0, for GitHub code scanning')
+    .option('--declared', "lint the state the config's declaration would leave (its plan played on the catalogs) instead of the database as it is")
     .addOption(new Option('--fail-on <severity>', "exit 1 when a finding is at least this severe (default: the config's lint.failOn, else error)").choices(['error', 'warning', 'info', 'never']))
     .action(async (options) => done(await lintCommand(ctx, options, version)));
 

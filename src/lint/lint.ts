@@ -6,6 +6,8 @@ import type { CatalogSnapshot } from '../introspect/catalog-snapshot.js';
 import { discoverCatalog } from '../introspect/read-catalog.js';
 import { LINT_SEVERITIES, type LintFinding, type LintRule, type LintSeverity } from './lint-rule.js';
 import { LINT_RULES } from './rules/index.js';
+import type { AccessDeclaration } from '../declare/declarations.js';
+import { plan, type PlanOptions } from '../plan/plan.js';
 
 /** A finding the team accepted: the rule, the object exactly as findings name it, and why (required). */
 export interface LintIgnore {
@@ -84,4 +86,20 @@ export function validateIgnores(value: unknown, where: string): LintIgnore[] {
 export function failsAt(findings: readonly LintFinding[], threshold: LintSeverity): boolean {
   const rank = (s: LintSeverity) => LINT_SEVERITIES.indexOf(s);
   return findings.some((f) => rank(f.severity) <= rank(threshold));
+}
+
+/**
+ * Lints the state a declaration would leave: the plan's operations played on
+ * the catalogs it read (the declared tables and the roles it names), so that
+ * a problem is caught before it ships. Read-only, as plan.
+ */
+export async function lintDeclaration(
+  db: Queryable,
+  declaration: AccessDeclaration,
+  options: Pick<PlanOptions, 'lockTimeoutMs' | 'extraConnection'> & { readonly ignore?: readonly LintIgnore[] } = {},
+): Promise<LintResult> {
+  const ignore = validateIgnores(options.ignore ?? [], 'lintDeclaration({ ignore })');
+  const planned = await plan(db, declaration, { ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }), ...(options.extraConnection ? { extraConnection: options.extraConnection } : {}), impact: true });
+  const state = planned.stateAfter!;
+  return { database: planned.server.database, schemas: [...new Set([...state.tables.values()].map((t) => t.schema))].sort(), ...lintCatalog(state, ignore) };
 }

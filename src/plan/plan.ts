@@ -58,6 +58,8 @@ export interface Plan {
    * and command (audit/access-impact); empty when nothing changes.
    */
   readonly impact?: readonly AccessChange[];
+  /** @internal With `impact: true`: the catalogs as the plan would leave them (its operations played on what it read), for lint. */
+  readonly stateAfter?: CatalogSnapshot;
   readonly server: ServerFacts;
   readonly stats: PlanStats;
   /** Managed roles whose password `apply` sets from an environment variable (never part of the SQL above). */
@@ -134,7 +136,8 @@ async function planOnSession(db: Queryable, declaration: AccessDeclaration, opti
   const operations = orderOperations([...ops, ...transitionFences(ops, actual.policies, states.membershipEdges, versionNum)]).map(plannedOperation);
   const undo = ops.map(inverseOf);
   const downOperations = orderOperations([...undo, ...transitionFences(undo, policies, edgesAfter(states.membershipEdges, ops), versionNum)]).map(plannedOperation);
-  const impact = options.impact && states.catalog ? planImpact(states.catalog, operations.map((o) => o.op)) : undefined;
+  const stateAfter = options.impact && states.catalog ? simulateOps(states.catalog, operations.map((o) => o.op)) : undefined;
+  const impact = stateAfter && states.catalog ? planImpact(states.catalog, stateAfter, operations.length) : undefined;
   const t4 = performance.now();
   let up: readonly string[] | undefined;
   let down: readonly string[] | undefined;
@@ -150,6 +153,7 @@ async function planOnSession(db: Queryable, declaration: AccessDeclaration, opti
     },
     isEmpty: operations.length === 0,
     ...(impact ? { impact } : {}),
+    ...(stateAfter ? { stateAfter } : {}),
     records,
     normalizationHashes: judged.hashes,
     diagnostics: [...states.diagnostics, ...reportUnmanaged(actual, scope), ...(operations.length ? nonMonotonePolicies([...actual.policies, ...policies]) : [])],
@@ -181,10 +185,10 @@ interface PlanStates {
   readonly catalog?: CatalogSnapshot;
 }
 
-/** Effective access before and after `ops` (in plan order), compared; nothing to evaluate when nothing changes. */
-function planImpact(catalog: CatalogSnapshot, ops: readonly Op[]): AccessChange[] {
-  if (ops.length === 0) return [];
-  return accessImpact(effectiveAccess(catalog), effectiveAccess(simulateOps(catalog, ops)));
+/** Effective access before and after the plan's operations, compared; nothing to evaluate when there is no operation. */
+function planImpact(before: CatalogSnapshot, after: CatalogSnapshot, operations: number): AccessChange[] {
+  if (operations === 0) return [];
+  return accessImpact(effectiveAccess(before), effectiveAccess(after));
 }
 
 /**
