@@ -56,6 +56,8 @@ export interface CliCheckFigures {
   readonly pull: readonly CheckCost[];
   /** `pg-access audit --json` of the whole database, likewise. */
   readonly audit: readonly CheckCost[];
+  /** `pg-access lint --json` of the whole database, likewise. */
+  readonly lint: readonly CheckCost[];
   /** Longest wait of a new reader of a declared table while check ran with a long reader open on it (ms). */
   readonly readerMaxWaitMs: { readonly inSync: number; readonly changed: number };
 }
@@ -167,6 +169,11 @@ function runAudit(dir: string, url: string, admin: pg.Client): Promise<CheckCost
   return runCommand(dir, ['audit', '--url', url, '--json'], admin, {});
 }
 
+/** `pg-access lint --json` of the whole database (planner checks included), as a fresh process; findings do not fail it. */
+function runLint(dir: string, url: string, admin: pg.Client): Promise<CheckCost> {
+  return runCommand(dir, ['lint', '--url', url, '--json', '--fail-on', 'never'], admin, {});
+}
+
 async function runCommand(dir: string, args: string[], admin: pg.Client, extraEnv: NodeJS.ProcessEnv): Promise<CheckCost> {
   const before = await serverCounters(admin);
   const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
@@ -242,6 +249,7 @@ export async function measureCliCheck(pgDump: PgDump | undefined, url: string, n
     const inSync: CheckCost[] = [];
     const pulled: CheckCost[] = [];
     const audited: CheckCost[] = [];
+    const linted: CheckCost[] = [];
     const changed: CheckCost[] = [];
     const pgDumpMs: number[] = [];
     const pgDumpNoCommentsMs: number[] = [];
@@ -251,6 +259,7 @@ export async function measureCliCheck(pgDump: PgDump | undefined, url: string, n
       inSync.push(await coldCheck(dir, n, false, admin));
       pulled.push(await runPull(dir, url, admin));
       audited.push(await runAudit(dir, url, admin));
+      linted.push(await runLint(dir, url, admin));
       if (pgDump) {
         pgDumpMs.push(await dump([]));
         pgDumpNoCommentsMs.push(await dump(['--no-comments']));
@@ -266,7 +275,7 @@ export async function measureCliCheck(pgDump: PgDump | undefined, url: string, n
       changed: await readerWaitDuring(url, () => coldCheck(dir, n, true, admin)),
     };
     const literal = n >= 10_000 ? await measureLiteral(dir, url, n, admin) : undefined;
-    return { n, inSync, inSyncWarm, changed, pull: pulled, audit: audited, pgDumpMs, pgDumpNoCommentsMs, readerMaxWaitMs, ...(literal ? { literal } : {}) };
+    return { n, inSync, inSyncWarm, changed, pull: pulled, audit: audited, lint: linted, pgDumpMs, pgDumpNoCommentsMs, readerMaxWaitMs, ...(literal ? { literal } : {}) };
   } finally {
     await admin.end();
     rmSync(dir, { recursive: true, force: true });

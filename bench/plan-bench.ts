@@ -294,7 +294,7 @@ function printResults(setups: readonly SetupResult[], results: readonly MeasureR
 }
 
 function printCliCheck(figures: readonly CliCheckFigures[]): void {
-  heading('pg-access check, pull and audit through the CLI: a fresh process per run (built package, pg-access.config.ts, connect), interleaved with pg_dump -s');
+  heading('pg-access check, pull, audit and lint through the CLI: a fresh process per run (built package, pg-access.config.ts, connect), interleaved with pg_dump -s');
   const median = (values: readonly number[]) => summarize(values).median;
   const ratio = (a: number, b: number) => (b > 0 ? `×${formatNumber(a / b, 2)}` : '–');
   const rows: string[][] = [];
@@ -322,6 +322,7 @@ function printCliCheck(figures: readonly CliCheckFigures[]): void {
     row('in sync, warm transpile cache', [f.inSyncWarm], f, null, null);
     row('pull (whole database, written to a file)', f.pull, f, 2, null);
     row('audit --json (whole database)', f.audit, f, 1, null);
+    row('lint --json (whole database)', f.lint, f, 1, null);
     if (f.literal) {
       const mb = formatNumber(f.literal.bytes / 1e6, 1);
       row(`in sync, ${mb} MB written-out declaration, cold cache`, [f.literal.cold], f, null, null);

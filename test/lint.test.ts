@@ -24,7 +24,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   r = await createRoles('lt_app', 'lt_reader', 'lt_stranger');
   const [app, reader] = [quoteIdent(r.lt_app), quoteIdent(r.lt_reader)];
-  const tables = ['inert', 'fence', 'open_table', 'everyone', 'no_check', 'unreachable', 'shared', 'locked', 'double'];
+  const tables = ['inert', 'fence', 'open_table', 'everyone', 'no_check', 'unreachable', 'shared', 'locked', 'double', 'per_row', 'indexed'];
   await db.query(`CREATE SCHEMA lt; GRANT USAGE ON SCHEMA lt TO PUBLIC;
     ${tables.map((t) => `CREATE TABLE lt.${t} (id int); INSERT INTO lt.${t} VALUES (1), (2), (3);`).join('\n')}
     GRANT SELECT ON lt.inert TO ${app}; CREATE POLICY only_one ON lt.inert FOR SELECT TO ${app} USING (id = 1);
@@ -37,7 +37,11 @@ beforeAll(async () => {
     ALTER TABLE lt.shared ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lt.shared TO PUBLIC; CREATE POLICY first ON lt.shared FOR SELECT USING (id = 1);
     ALTER TABLE lt.locked ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lt.locked TO ${app};
     ALTER TABLE lt.double ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lt.double TO ${app};
-      CREATE POLICY one ON lt.double FOR SELECT TO ${app} USING (id = 1); CREATE POLICY two ON lt.double FOR SELECT TO ${app} USING (id = 2);`);
+      CREATE POLICY one ON lt.double FOR SELECT TO ${app} USING (id = 1); CREATE POLICY two ON lt.double FOR SELECT TO ${app} USING (id = 2);
+    ALTER TABLE lt.per_row ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lt.per_row TO ${app};
+      CREATE POLICY mine ON lt.per_row FOR SELECT TO ${app} USING (id = current_setting('app.uid')::int);
+    ALTER TABLE lt.indexed ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lt.indexed TO ${app}; CREATE INDEX ON lt.indexed (id);
+      CREATE POLICY mine ON lt.indexed FOR SELECT TO ${app} USING (id = current_setting('app.uid')::int);`);
   mkdirSync(root, { recursive: true });
 });
 afterAll(async () => {
@@ -49,6 +53,14 @@ afterAll(async () => {
 /** Rows `role` sees in lt.<table>, or the error it gets. */
 async function seen(role: string, table: string): Promise<number | string> {
   return asRole(db.pool, role, {}, async (client) => Number((await client.query(`SELECT count(*) AS n FROM lt.${table}`)).rows[0].n)).catch((e: Error) => e.message);
+}
+
+/** The plan of `role` reading lt.<table> (its setting app.uid = 1), as EXPLAIN prints it: where current_setting() is evaluated. */
+async function planOf(role: string, table: string, seqscan = true): Promise<string> {
+  return asRole(db.pool, role, { 'app.uid': '1' }, async (client) => {
+    if (!seqscan) await client.query('SET LOCAL enable_seqscan = off');
+    return (await client.query(`EXPLAIN (COSTS OFF) SELECT * FROM lt.${table}`)).rows.map((row) => row['QUERY PLAN']).join('\n');
+  });
 }
 
 async function findingsOn(object: string): Promise<LintFinding[]> {
@@ -117,6 +129,18 @@ describe('each rule: the problem is real under SET ROLE, and the fix removes the
       fixed: async () => expect(await seen(r.lt_app, 'locked')).toBe(1),
     },
     {
+      rule: 'per-row-function-call',
+      table: 'per_row',
+      // Filter: (id = (current_setting('app.uid'::text))::integer): evaluated for each row.
+      problem: async () => expect(await planOf(r.lt_app, 'per_row')).toMatch(/Filter: \(id = \(current_setting\('app\.uid'::text\)\)::integer\)/),
+      fix: "ALTER POLICY mine ON lt.per_row USING (id = (SELECT current_setting('app.uid')::int))",
+      fixed: async () => {
+        const planned = await planOf(r.lt_app, 'per_row');
+        expect(planned).toMatch(/InitPlan/);
+        expect(planned).not.toMatch(/Filter: .*current_setting/);
+      },
+    },
+    {
       rule: 'multiple-permissive-policies',
       table: 'double',
       problem: async () => expect(await seen(r.lt_app, 'double')).toBe(2),
@@ -146,6 +170,21 @@ describe('unreachable-policy judges by every role a policy applies to', () => {
       GRANT SELECT ON lt.reached TO ${quoteIdent(r.lt_reader)}; CREATE POLICY for_all ON lt.reached FOR SELECT USING (id = 1)`);
     expect(await seen(r.lt_reader, 'reached')).toBe(1);
     expect((await findingsOn('lt.reached')).map((f) => f.rule)).not.toContain('unreachable-policy');
+  });
+});
+
+describe('per-row-function-call is judged by the plan', () => {
+  it('a bare current_setting() compared with an indexed column is an index condition, evaluated once a scan: not reported', async () => {
+    expect(await planOf(r.lt_app, 'indexed', false)).toMatch(/Index Cond: \(id = \(current_setting\('app\.uid'::text\)\)::integer\)/);
+    expect((await findingsOn('lt.indexed')).map((f) => f.rule)).not.toContain('per-row-function-call');
+  });
+
+  it('the fix it offers is the text with each call wrapped in a scalar sub-select', async () => {
+    const { wrapCalls } = await import('../src/lint/per-row-calls.js');
+    expect(wrapCalls("((auth.uid() = user_id) AND (tenant = (current_setting('app.t'::text, true))::integer))")).toBe(
+      "(((SELECT auth.uid()) = user_id) AND (tenant = ((SELECT current_setting('app.t'::text, true)))::integer))",
+    );
+    expect(wrapCalls('((SELECT auth.uid() AS uid) = user_id)')).toBe('((SELECT auth.uid() AS uid) = user_id)');
   });
 });
 

@@ -1,5 +1,6 @@
 import type { EffectiveAccess } from '../audit/effective-access.js';
 import type { CatalogSnapshot } from '../introspect/catalog-snapshot.js';
+import type { PerRowCall } from './per-row-calls.js';
 
 /*
  * A lint rule: a stable id, a severity, why it matters and how to fix it,
@@ -15,6 +16,8 @@ export const LINT_SEVERITIES: readonly LintSeverity[] = ['error', 'warning', 'in
 export interface LintFacts {
   readonly catalog: CatalogSnapshot;
   readonly access: EffectiveAccess;
+  /** What the planner evaluates per row (per-row-calls); absent when nothing was planned. */
+  readonly perRowCalls?: readonly PerRowCall[];
 }
 
 export interface LintFinding {

@@ -6,6 +6,7 @@ import type { CatalogSnapshot } from '../introspect/catalog-snapshot.js';
 import { discoverCatalog } from '../introspect/read-catalog.js';
 import { LINT_SEVERITIES, type LintFinding, type LintRule, type LintSeverity } from './lint-rule.js';
 import { LINT_RULES } from './rules/index.js';
+import { perRowCalls, type PerRowCall } from './per-row-calls.js';
 import type { AccessDeclaration } from '../declare/declarations.js';
 import { plan, type PlanOptions } from '../plan/plan.js';
 
@@ -47,12 +48,18 @@ export async function lint(db: Queryable, options: LintOptions = {}): Promise<Li
   if (found.missingSchemas.length) {
     throw new PgAccessError('DECLARATION_DOES_NOT_MATCH_DATABASE', `Schema ${found.missingSchemas.map((s) => JSON.stringify(s)).join(', ')} does not exist in database ${JSON.stringify(catalog.server.database)}; it has ${found.userSchemas.map((s) => JSON.stringify(s)).join(', ') || 'no schema to lint'}.`);
   }
-  return { database: catalog.server.database, schemas: found.schemas, ...lintCatalog(catalog, ignore) };
+  const calls = await withSession(db, (session) => perRowCalls(session, catalog, read.lockTimeoutMs));
+  return { database: catalog.server.database, schemas: found.schemas, ...lintCatalog(catalog, ignore, LINT_RULES, calls) };
 }
 
 /** The rules over a snapshot (a live database's, or the state a plan would leave), with the ignores applied. */
-export function lintCatalog(catalog: CatalogSnapshot, ignore: readonly LintIgnore[] = [], rules: readonly LintRule[] = LINT_RULES): Pick<LintResult, 'findings' | 'suppressed' | 'unusedIgnores'> {
-  const facts = { catalog, access: effectiveAccess(catalog) };
+export function lintCatalog(
+  catalog: CatalogSnapshot,
+  ignore: readonly LintIgnore[] = [],
+  rules: readonly LintRule[] = LINT_RULES,
+  calls?: readonly PerRowCall[],
+): Pick<LintResult, 'findings' | 'suppressed' | 'unusedIgnores'> {
+  const facts = { catalog, access: effectiveAccess(catalog), ...(calls ? { perRowCalls: calls } : {}) };
   const all: LintFinding[] = rules.flatMap((rule) => rule.check(facts).map((f) => ({ rule: rule.id, severity: rule.severity, ...f })));
   const used = new Set<LintIgnore>();
   const findings: LintFinding[] = [];
@@ -101,5 +108,7 @@ export async function lintDeclaration(
   const ignore = validateIgnores(options.ignore ?? [], 'lintDeclaration({ ignore })');
   const planned = await plan(db, declaration, { ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }), ...(options.extraConnection ? { extraConnection: options.extraConnection } : {}), impact: true });
   const state = planned.stateAfter!;
-  return { database: planned.server.database, schemas: [...new Set([...state.tables.values()].map((t) => t.schema))].sort(), ...lintCatalog(state, ignore) };
+  // The declared texts are planned as WHERE clauses on the real tables: that needs no policy to exist.
+  const calls = await withSession(db, (session) => perRowCalls(session, state, options.lockTimeoutMs ?? 5000));
+  return { database: planned.server.database, schemas: [...new Set([...state.tables.values()].map((t) => t.schema))].sort(), ...lintCatalog(state, ignore, LINT_RULES, calls) };
 }

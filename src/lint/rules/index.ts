@@ -1,5 +1,6 @@
 import type { LintRule } from '../lint-rule.js';
 import { multiplePermissivePolicies } from './multiple-permissive-policies.js';
+import { perRowFunctionCall } from './per-row-function-call.js';
 import { permissivePolicyWithoutClause } from './permissive-policy-without-clause.js';
 import { policiesRlsDisabled } from './policies-rls-disabled.js';
 import { policyAlwaysTrue } from './policy-always-true.js';
@@ -18,6 +19,7 @@ export const LINT_RULES: readonly LintRule[] = [
   permissivePolicyWithoutClause,
   unreachablePolicy,
   publicGrantOnRlsTable,
+  perRowFunctionCall,
   rlsEnabledNoPolicy,
   multiplePermissivePolicies,
 ];
