@@ -177,6 +177,29 @@ describe('a plan run statement by statement, without a transaction', () => {
     expect(run.widenings).toEqual([]);
   });
 
+  it('a member joining a privileged group and a fenced group at once: the fence is held on it before either is granted (property seed 1859288388)', async () => {
+    const { name, probed } = await freshTable();
+    const probes: Probe[] = [{ role: r.ta_user, settings: {} }];
+    // The privileges come through ta_group, the fence through ta_other; ta_group sorts first, so it is granted first.
+    const declare = (joined: boolean) =>
+      defineAccess({
+        roles: [r.ta_group, r.ta_other, role(r.ta_user, { inherit: true, inRoles: joined ? [r.ta_group, r.ta_other] : [] })],
+        tables: [
+          table(name, {
+            policies: [
+              policy('open', { for: 'SELECT', to: r.ta_group, using: 'true' }),
+              policy('fence', { as: 'restrictive', for: 'SELECT', to: r.ta_other, using: 'owner_id <= 2' }),
+            ],
+            grants: [grant('SELECT', { to: r.ta_group })],
+          }),
+        ],
+      });
+    const run = await stepThrough(declare(false), declare(true), probes, probed);
+    const seen = (ids: number[]) => ids.map((i) => `${r.ta_user} public.${name} SELECT ${i}`);
+    expect([[...run.before].sort(), [...run.after].sort()]).toEqual([[], seen([1, 2])]);
+    expect(run.widenings).toEqual([]);
+  });
+
   it('a SELECT and an UPDATE policy changing together: an UPDATE never reaches a row through one old and one new version', async () => {
     const { name, probed } = await freshTable();
     const probes: Probe[] = [{ role: r.ta_user, settings: {} }];

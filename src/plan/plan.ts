@@ -133,9 +133,9 @@ async function planOnSession(db: Queryable, declaration: AccessDeclaration, opti
   const records = orderOperations(judged.records).map(plannedOperation);
   // Holds belong to one direction's transition, not to its operations: each direction computes its own.
   const versionNum = states.server.versionNum;
-  const operations = orderOperations([...ops, ...transitionFences(ops, actual.policies, states.membershipEdges, versionNum)]).map(plannedOperation);
+  const operations = orderOperations([...ops, ...transitionFences(ops, actual.policies, states.membershipEdges, versionNum, policies)]).map(plannedOperation);
   const undo = ops.map(inverseOf);
-  const downOperations = orderOperations([...undo, ...transitionFences(undo, policies, edgesAfter(states.membershipEdges, ops), versionNum)]).map(plannedOperation);
+  const downOperations = orderOperations([...undo, ...transitionFences(undo, policies, edgesAfter(states.membershipEdges, ops), versionNum, actual.policies)]).map(plannedOperation);
   const stateAfter = options.impact && states.catalog ? simulateOps(states.catalog, operations.map((o) => o.op)) : undefined;
   const impact = stateAfter && states.catalog ? planImpact(states.catalog, stateAfter, operations.length) : undefined;
   const t4 = performance.now();
