@@ -9,13 +9,14 @@
  * original's access: widening; the original given a stripped declaration:
  * narrowing), and on a hand-made change of each kind.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, audit, defineAccess, grant, plan, policy, pull, table, type AccessDeclaration } from '../src/index.js';
 import { impactMismatches } from './support/audit-oracle.js';
+import { loadPulledModule } from './support/pulled-module.js';
 import { parseTableName } from '../src/declare/table-name.js';
 import { renderPlainSqlMigration } from '../src/render/plain/plain-sql-migration.js';
 import { corpusDir, CORPUS_FILES, loadCorpus, stripAccess } from './support/corpus.js';
@@ -31,12 +32,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function loadPulled(name: string, source: string): Promise<AccessDeclaration> {
-  const file = path.join(root, `${name}.ts`);
-  const relative = path.relative(root, path.join(repo, 'src/index.js')).split(path.sep).join('/');
-  writeFileSync(file, source.replace(`from 'pg-access';`, `from '${relative}';`));
-  return ((await import(file)) as { default: AccessDeclaration }).default;
-}
+const loadPulled = async (name: string, source: string) => (await loadPulledModule(root, name, source)).declaration;
 
 /** Plans with impact, applies, and checks every named role × declared table × command against audits before and after. */
 async function expectImpactMatchesAudits(db: TestDatabase, declaration: AccessDeclaration, roles: readonly string[]): Promise<{ widened: number; narrowed: number; changed: number }> {

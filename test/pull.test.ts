@@ -17,11 +17,12 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, plan, pull, type AccessDeclaration } from '../src/index.js';
+import { apply, plan, pull } from '../src/index.js';
 import { accessSnapshot, type AccessSnapshot } from './support/catalog.js';
 import { corpusDir, CORPUS_FILES, loadCorpus, stripAccess } from './support/corpus.js';
 import { createTestDatabase, quoteIdent, type TestDatabase } from './support/database.js';
 import { createRoles } from './support/roles.js';
+import { loadPulledModule } from './support/pulled-module.js';
 
 const repo = path.resolve(fileURLToPath(import.meta.url), '../..');
 const root = path.join(repo, '.pg-access-tmp', `pull-${randomBytes(4).toString('hex')}`);
@@ -39,15 +40,7 @@ async function corpusDatabase(file: string): Promise<TestDatabase> {
   return db;
 }
 
-/** The pulled module written as a user would keep it, importing pg-access (here: this checkout's source), then imported. */
-async function loadPulled(name: string, source: string): Promise<{ file: string; declaration: AccessDeclaration }> {
-  expect(source).toContain(`from 'pg-access';`);
-  const file = path.join(root, `${name}.ts`);
-  const relative = path.relative(root, path.join(repo, 'src/index.js')).split(path.sep).join('/');
-  writeFileSync(file, source.replace(`from 'pg-access';`, `from '${relative}';`));
-  const module = (await import(file)) as { default: AccessDeclaration };
-  return { file, declaration: module.default };
-}
+const loadPulled = (name: string, source: string) => loadPulledModule(root, name, source);
 
 /** tsc --noEmit, strict, on the given files (one run for all: a compiler start takes seconds). */
 function typeCheck(files: readonly string[]): string {

@@ -1,9 +1,9 @@
 import { effectiveAccess } from '../audit/effective-access.js';
 import { checkOptionKeys } from '../declare/option-keys.js';
-import { borrowConnection, isPoolLike, withSession, type ExtraConnection, type Queryable } from '../driver/queryable.js';
+import { withSession, type Queryable } from '../driver/queryable.js';
 import { PgAccessError } from '../errors.js';
 import type { CatalogSnapshot } from '../introspect/catalog-snapshot.js';
-import { discoverCatalog } from '../introspect/read-catalog.js';
+import { DISCOVERY_KEYS, readDiscovered, type DiscoveryOptions } from '../introspect/read-discovered.js';
 import { LINT_SEVERITIES, type LintFinding, type LintRule, type LintSeverity } from './lint-rule.js';
 import { LINT_RULES } from './rules/index.js';
 import { perRowCalls, type PerRowCall } from './per-row-calls.js';
@@ -17,12 +17,8 @@ export interface LintIgnore {
   readonly reason: string;
 }
 
-export interface LintOptions {
-  /** Schemas to lint; default every schema but the system ones and those an extension owns. */
-  readonly schemas?: readonly string[];
-  readonly lockTimeoutMs?: number;
+export interface LintOptions extends DiscoveryOptions {
   readonly ignore?: readonly LintIgnore[];
-  readonly extraConnection?: () => Promise<ExtraConnection>;
 }
 
 export interface LintResult {
@@ -35,20 +31,14 @@ export interface LintResult {
   readonly unusedIgnores: readonly LintIgnore[];
 }
 
-const LINT_KEYS = ['schemas', 'lockTimeoutMs', 'ignore', 'extraConnection'];
+const LINT_KEYS = [...DISCOVERY_KEYS, 'ignore'];
 
 /** Lints a database: discovery read (read-only, ACCESS SHARE at most), then every rule. */
 export async function lint(db: Queryable, options: LintOptions = {}): Promise<LintResult> {
   checkOptionKeys('lint()', options, LINT_KEYS);
   const ignore = validateIgnores(options.ignore ?? [], 'lint({ ignore })');
-  const schemas = options.schemas ?? null;
-  const extraConnection = options.extraConnection ?? (isPoolLike(db) ? () => borrowConnection(db) : undefined);
-  const read = { inTransaction: false, lockTimeoutMs: options.lockTimeoutMs ?? 5000, ...(extraConnection ? { extraConnection } : {}) };
-  const { catalog, found } = await withSession(db, (session) => discoverCatalog(session, { schemas }, read));
-  if (found.missingSchemas.length) {
-    throw new PgAccessError('DECLARATION_DOES_NOT_MATCH_DATABASE', `Schema ${found.missingSchemas.map((s) => JSON.stringify(s)).join(', ')} does not exist in database ${JSON.stringify(catalog.server.database)}; it has ${found.userSchemas.map((s) => JSON.stringify(s)).join(', ') || 'no schema to lint'}.`);
-  }
-  const calls = await withSession(db, (session) => perRowCalls(session, catalog, read.lockTimeoutMs));
+  const { catalog, found } = await readDiscovered(db, options, 'lint()');
+  const calls = await withSession(db, (session) => perRowCalls(session, catalog, options.lockTimeoutMs ?? 5000));
   return { database: catalog.server.database, schemas: found.schemas, ...lintCatalog(catalog, ignore, LINT_RULES, calls) };
 }
 
