@@ -77,6 +77,7 @@ export function buildProgram(ctx: CliContext, version: string, done: (code: Exit
     .option('-t, --table <name...>', "only these tables and views ('schema.name' or 'name')")
     .option('--json', 'print the matrix as JSON (version 1, see the README)')
     .option('--markdown', 'print it as Markdown, for a pull request')
+    .option('--html', 'print it as one self-contained HTML file, filterable by role, table, command and access (no network needed to open it)')
     .option('--diff <file>', 'print what changed since an earlier audit --json (taken with the same --schema, --role and --table)')
     .action(async (options) => done(await auditCommand(ctx, options)));
 

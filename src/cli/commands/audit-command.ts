@@ -4,6 +4,7 @@ import { audit } from '../../index.js';
 import { accessImpact } from '../../audit/access-impact.js';
 import type { EffectiveAccess } from '../../audit/effective-access.js';
 import { AUDIT_JSON_VERSION, auditToJson, formatAudit } from '../../audit/render-audit.js';
+import { auditToHtml } from '../../audit/render-html.js';
 import { withConnection, openExtraConnection, resolveConnection } from '../connection.js';
 import type { CliContext } from '../context.js';
 import { ExitCode, userError } from '../exit-codes.js';
@@ -19,13 +20,16 @@ export interface AuditCommandOptions {
   readonly table?: readonly string[];
   readonly json?: boolean;
   readonly markdown?: boolean;
+  /** One self-contained HTML file, filterable by role, table, command and access. */
+  readonly html?: boolean;
   /** An earlier `audit --json` file: print what changed since, instead of the matrix. */
   readonly diff?: string;
 }
 
 /** `pg-access audit`: who can do what on every table and view, as PostgreSQL decides it; changes nothing. */
 export async function auditCommand(ctx: CliContext, options: AuditCommandOptions): Promise<ExitCode> {
-  if (options.json && options.markdown) throw userError('USAGE', 'Choose one of --json and --markdown.');
+  if ([options.json, options.markdown, options.html].filter(Boolean).length > 1) throw userError('USAGE', 'Choose one of --json, --markdown and --html.');
+  if (options.html && options.diff !== undefined) throw userError('USAGE', '--diff prints text or --json; --html shows one audit.');
   const config = await optionalConfig(ctx, options.config);
   const connection = resolveConnection(options.url, config?.config ?? { access: '' }, ctx.env);
   const lockTimeoutMs = options.lockTimeout ?? config?.config.lockTimeoutMs;
@@ -51,7 +55,8 @@ export async function auditCommand(ctx: CliContext, options: AuditCommandOptions
     else ctx.stdout.write(changes.length ? formatImpact(changes, ctx.stdout.colors, `Changes since ${options.diff}`) : `No change in effective access since ${options.diff}.\n`);
     return ExitCode.ok;
   }
-  if (options.json) writeJson(ctx.stdout, auditToJson(result, filter));
+  if (options.html) ctx.stdout.write(auditToHtml({ ...result, ...filteredResult(result, filter) }));
+  else if (options.json) writeJson(ctx.stdout, auditToJson(result, filter));
   else ctx.stdout.write(formatAudit(result, options.markdown ? 'markdown' : 'text', filter));
   return ExitCode.ok;
 }
@@ -68,4 +73,10 @@ function readAuditJson(file: string, shown: string): EffectiveAccess {
     throw userError('INVALID_AUDIT_FILE', `--diff ${shown}: not an audit of version ${AUDIT_JSON_VERSION} (pg-access audit --json writes one).`);
   }
   return { roles: parsed.roles, relations: parsed.relations, cells: parsed.access } as EffectiveAccess;
+}
+
+/** The result with --role and --table applied (the HTML report filters in the page too, but ships only what was asked for). */
+function filteredResult(result: Parameters<typeof auditToHtml>[0], filter: { roles?: readonly string[]; tables?: readonly string[] }) {
+  const json = auditToJson(result, filter) as { roles: EffectiveAccess['roles']; relations: EffectiveAccess['relations']; access: EffectiveAccess['cells'] };
+  return { roles: json.roles, relations: json.relations, cells: json.access };
 }
