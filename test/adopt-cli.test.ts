@@ -194,3 +194,35 @@ describe('pg-access audit --diff', () => {
     expect(refused.stderr).toBe('pg-access: error: --diff other.json: not an audit of version 1 (pg-access audit --json writes one).\n');
   });
 });
+
+describe('pg-access pull --drizzle', () => {
+  it('writes the tables a Drizzle schema module exports by their names, imported from it, and plans empty', async () => {
+    const dir = folder();
+    mkdirSync(path.join(dir, 'src/db'), { recursive: true });
+    // The Drizzle table declares one policy itself: it comes with the table and is not written again.
+    writeFileSync(
+      path.join(dir, 'src/db/schema.ts'),
+      `import { integer, pgPolicy, pgSchema } from 'drizzle-orm/pg-core';\nimport { sql } from 'drizzle-orm';\n` +
+        `export const docs = pgSchema('app').table('docs', { id: integer('id').primaryKey(), ownerId: integer('owner_id').notNull() }, () => [\n` +
+        `  pgPolicy('owner_reads', { for: 'select', to: ${JSON.stringify(r.pc_app)}, using: sql\`owner_id = current_setting('app.user_id')::int\` }),\n]);\n` +
+        `export const notATable = 42;\n`,
+    );
+    const pulled = await run(dir, ['pull', '--url', db.url, '--schema', 'app', '--drizzle', 'src/db/schema.ts', '-o', 'src/access.ts']);
+    expect(pulled.stderr).toBe('');
+    expect(pulled.code).toBe(0);
+    const source = readFileSync(path.join(dir, 'src/access.ts'), 'utf8');
+    expect(source).toContain(`import { docs } from './db/schema';\n`);
+    expect(source).toContain(`    table(docs, {\n      rls: true,\n      grants: [grant('SELECT', { to: '${r.pc_app}' })],\n    }),`);
+    expect(source).not.toContain('owner_reads');
+
+    writeFileSync(path.join(dir, 'src/access.ts'), source.replace(`from 'pg-access';`, `from ${importOf(path.join(dir, 'src'), 'src/index.ts')};`));
+    writeFileSync(path.join(dir, 'pg-access.config.ts'), `export default { access: './src/access.ts', url: ${JSON.stringify(db.url)} };\n`);
+    const planned = await run(dir, ['plan']);
+    expect(planned.stderr).toBe('');
+    expect(planned.stdout).toBe('No changes: the database matches the access declaration.\n');
+
+    const empty = await run(dir, ['pull', '--url', db.url, '--drizzle', 'pg-access.config.ts']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toBe('pg-access: error: --drizzle pg-access.config.ts exports no Drizzle table (pgTable(...)); point it at the module that defines your tables.\n');
+  });
+});

@@ -63,6 +63,7 @@ export function buildProgram(ctx: CliContext, version: string, done: (code: Exit
     .option('-s, --schema <name...>', 'schemas to pull (default: every schema but the system ones and those an extension owns)')
     .option('--manage-roles', 'declare roles with role() and their attributes, for pg-access to keep (default: existing roles, left alone)')
     .option('--force', 'replace --out even if pull did not write it')
+    .option('--drizzle <module>', 'a Drizzle schema module: write its tables by their exported names, imported from it')
     .action(async (options) => done(await pullCommand(ctx, options)));
 
   program

@@ -4,12 +4,15 @@ import { PgAccessError } from '../errors.js';
 import { DISCOVERY_KEYS, readDiscovered, type DiscoveryOptions } from '../introspect/read-discovered.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { pulledAccess, type PulledAccess, type PullOptions as PulledOptions } from './pulled-access.js';
-import { renderAccessModule } from './render-access-module.js';
+import { renderAccessModule, type DrizzleTables } from './render-access-module.js';
 import { unpulledDiagnostics } from './unpulled.js';
 
-export interface PullOptions extends PulledOptions, DiscoveryOptions {}
+export interface PullOptions extends PulledOptions, DiscoveryOptions {
+  /** Write Drizzle tables by their exported names, imported from their module (see DrizzleTables; the CLI's --drizzle builds it). */
+  readonly drizzle?: DrizzleTables;
+}
 
-const PULL_KEYS = [...DISCOVERY_KEYS, 'manageRoles'];
+const PULL_KEYS = [...DISCOVERY_KEYS, 'manageRoles', 'drizzle'];
 
 export interface PullResult {
   /** The access module, TypeScript. */
@@ -31,5 +34,5 @@ export async function pull(db: Queryable, options: PullOptions = {}): Promise<Pu
   }
   const { catalog, found } = await readDiscovered(db, options, 'pull()');
   const access = pulledAccess(catalog, found, options);
-  return { source: renderAccessModule(access), access, diagnostics: unpulledDiagnostics(found, catalog) };
+  return { source: renderAccessModule(access, options.drizzle), access, diagnostics: unpulledDiagnostics(found, catalog) };
 }

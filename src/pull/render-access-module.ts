@@ -10,8 +10,25 @@ import { qualifiedText, type PulledAccess, type PulledGrant, type PulledMembersh
 /** The first line of every module pull writes: `pull --out` overwrites only files that start with it. */
 export const PULLED_HEADER = '// Written by `pg-access pull`';
 
-export function renderAccessModule(access: PulledAccess): string {
+/**
+ * Drizzle style: the tables a Drizzle schema module exports, referenced by
+ * their exported names (imported from `module`, as the access module will
+ * import it) instead of by name. Policies a Drizzle table declares itself
+ * (pgPolicy in its definition) come with it and are not written again.
+ */
+export interface DrizzleTables {
+  readonly module: string;
+  /** By 'schema\0name'. */
+  readonly tables: ReadonlyMap<string, { readonly exportName: string; readonly policies: ReadonlySet<string> }>;
+}
+
+export function renderAccessModule(access: PulledAccess, drizzle?: DrizzleTables): string {
   const shared = sharedExpressions(access.tables);
+  const drizzleOf = (t: PulledTable) => drizzle?.tables.get(`${t.schema}\0${t.name}`);
+  const imported = new Set<string>();
+  // An export named like a builder or a shared predicate is imported under another name.
+  const taken = new Set([...BUILDERS, ...[...shared.values()].map((x) => x.name)]);
+  const localName = (exportName: string) => (taken.has(exportName) ? `${exportName}Table` : exportName);
   const builders = new Set(['defineAccess']);
   const use = (name: string) => (builders.add(name), name);
   const expr = (text: string) => shared.get(text)?.name ?? js(text);
@@ -34,10 +51,13 @@ export function renderAccessModule(access: PulledAccess): string {
   };
   const tableCall = (t: PulledTable) => {
     const options: string[] = [];
+    const own = drizzleOf(t);
+    const policies = own ? t.policies.filter((p) => !own.policies.has(p.name)) : t.policies;
     if (t.rls !== undefined) options.push(`rls: ${t.rls === 'force' ? `'force'` : String(t.rls)}`);
-    if (t.policies.length) options.push(`policies: [\n${t.policies.map((p) => `        ${policyCall(p)},`).join('\n')}\n      ]`);
+    if (policies.length) options.push(`policies: [\n${policies.map((p) => `        ${policyCall(p)},`).join('\n')}\n      ]`);
     if (t.grants.length) options.push(grants(t.grants));
-    const name = js(qualifiedText(t));
+    if (own) imported.add(own.exportName);
+    const name = own ? localName(own.exportName) : js(qualifiedText(t));
     return `${use('table')}(${name}${options.length ? `, {\n${options.map((o) => `      ${o},`).join('\n')}\n    }` : ''})`;
   };
 
@@ -80,6 +100,7 @@ export function renderAccessModule(access: PulledAccess): string {
   return [
     `${PULLED_HEADER} from database ${js(access.database)}. Planning it against that database changes nothing; edit it to change access.`,
     `import { ${[...builders].sort().join(', ')} } from 'pg-access';`,
+    ...(imported.size ? [`import { ${[...imported].sort().map((n) => (localName(n) === n ? n : `${n} as ${localName(n)}`)).join(', ')} } from ${js(drizzle!.module)};`] : []),
     '',
     ...(constants.length ? [constants.join('\n')] : []),
     `export default defineAccess({`,

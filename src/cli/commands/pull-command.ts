@@ -6,6 +6,8 @@ import { CONFIG_FILE_NAMES, findConfigFile, loadConfig, type LoadedConfig } from
 import { withConnection, openExtraConnection, resolveConnection } from '../connection.js';
 import type { CliContext } from '../context.js';
 import { ExitCode, userError } from '../exit-codes.js';
+import { loadModule, moduleFile } from '../module-loader.js';
+import type { DrizzleTables } from '../../pull/render-access-module.js';
 import { formatDiagnostics } from '../plan-output.js';
 
 export interface PullCommandOptions {
@@ -16,6 +18,8 @@ export interface PullCommandOptions {
   readonly schema?: readonly string[];
   readonly manageRoles?: boolean;
   readonly force?: boolean;
+  /** A Drizzle schema module: its tables are written by their exported names, imported from it. */
+  readonly drizzle?: string;
 }
 
 /**
@@ -36,8 +40,10 @@ export async function pullCommand(ctx: CliContext, options: PullCommandOptions):
     );
   }
   const lockTimeoutMs = options.lockTimeout ?? config?.config.lockTimeoutMs;
+  const drizzle = options.drizzle === undefined ? undefined : await drizzleTables(path.resolve(ctx.cwd, options.drizzle), options.drizzle, out === undefined ? ctx.cwd : path.dirname(out));
   const result = await withConnection(connection, (db) =>
     pull(db, {
+      ...(drizzle ? { drizzle } : {}),
       ...(options.schema?.length ? { schemas: options.schema } : {}),
       ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
       manageRoles: options.manageRoles === true,
@@ -67,4 +73,31 @@ export async function pullCommand(ctx: CliContext, options: PullCommandOptions):
 export async function optionalConfig(ctx: CliContext, explicit: string | undefined): Promise<LoadedConfig | undefined> {
   if (explicit === undefined && !CONFIG_FILE_NAMES.some((name) => existsSync(path.join(ctx.cwd, name)))) return undefined;
   return loadConfig(findConfigFile(ctx.cwd, explicit));
+}
+
+/**
+ * The Drizzle tables a schema module exports, keyed by schema and name, and
+ * how the pulled module (written in `fromDir`) imports it: a relative path
+ * without the TypeScript extension, as the module's own imports would be.
+ */
+async function drizzleTables(file: string, shown: string, fromDir: string): Promise<DrizzleTables> {
+  const resolved = moduleFile(file);
+  if (!resolved) throw userError('DRIZZLE_SCHEMA_NOT_FOUND', `--drizzle ${shown}: no such module (looked for ${file}).`);
+  let drizzle: typeof import('../../integrations/drizzle/drizzle-table.js');
+  try {
+    drizzle = await import('../../integrations/drizzle/drizzle-table.js');
+  } catch (cause) {
+    throw userError('DRIZZLE_NOT_INSTALLED', `--drizzle needs drizzle-orm, which could not be loaded (${(cause as Error).message}). Install drizzle-orm in this project.`, cause);
+  }
+  const namespace = await loadModule(resolved);
+  const tables = new Map<string, { exportName: string; policies: Set<string> }>();
+  for (const [exportName, value] of Object.entries(namespace)) {
+    if (!drizzle.isDrizzleTable(value)) continue;
+    const facts = drizzle.drizzleTableFacts(value);
+    tables.set(`${facts.schema}\0${facts.name}`, { exportName, policies: new Set(facts.policies.map((p) => p.name)) });
+  }
+  if (tables.size === 0) throw userError('DRIZZLE_SCHEMA_EMPTY', `--drizzle ${shown} exports no Drizzle table (pgTable(...)); point it at the module that defines your tables.`);
+  let module = path.relative(fromDir, resolved).split(path.sep).join('/').replace(/\.(ts|mts|cts)$/, '');
+  if (!module.startsWith('.')) module = `./${module}`;
+  return { module, tables };
 }
