@@ -38,7 +38,6 @@ export function lintToSarif(result: LintResult, version: string, artifact?: stri
           driver: {
             name: 'pg-access',
             version,
-            informationUri: 'https://github.com/pg-access/pg-access',
             rules: LINT_RULES.map((r) => ({
               id: r.id,
               shortDescription: { text: r.title },
