@@ -24,7 +24,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   r = await createRoles('lt_app', 'lt_reader', 'lt_stranger');
   const [app, reader] = [quoteIdent(r.lt_app), quoteIdent(r.lt_reader)];
-  const tables = ['inert', 'fence', 'open_table', 'everyone', 'no_check', 'unreachable', 'shared', 'locked', 'double', 'per_row', 'indexed'];
+  const tables = ['inert', 'fence', 'open_table', 'everyone', 'no_check', 'unreachable', 'shared', 'locked', 'double', 'per_row', 'indexed', 'notes'];
   await db.query(`CREATE SCHEMA lt; GRANT USAGE ON SCHEMA lt TO PUBLIC;
     ${tables.map((t) => `CREATE TABLE lt.${t} (id int); INSERT INTO lt.${t} VALUES (1), (2), (3);`).join('\n')}
     GRANT SELECT ON lt.inert TO ${app}; CREATE POLICY only_one ON lt.inert FOR SELECT TO ${app} USING (id = 1);
@@ -41,7 +41,16 @@ beforeAll(async () => {
     ALTER TABLE lt.per_row ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lt.per_row TO ${app};
       CREATE POLICY mine ON lt.per_row FOR SELECT TO ${app} USING (id = current_setting('app.uid')::int);
     ALTER TABLE lt.indexed ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lt.indexed TO ${app}; CREATE INDEX ON lt.indexed (id);
-      CREATE POLICY mine ON lt.indexed FOR SELECT TO ${app} USING (id = current_setting('app.uid')::int);`);
+      CREATE POLICY mine ON lt.indexed FOR SELECT TO ${app} USING (id = current_setting('app.uid')::int);
+    CREATE TABLE lt.secrets (id int); INSERT INTO lt.secrets VALUES (1), (2), (3); ALTER TABLE lt.secrets ENABLE ROW LEVEL SECURITY;
+      GRANT SELECT ON lt.secrets TO ${app}; CREATE POLICY one ON lt.secrets FOR SELECT TO ${app} USING (id = 1);
+    CREATE FUNCTION lt.read_secrets() RETURNS int LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 'SELECT count(*)::int FROM lt.secrets';
+    -- Its body names notes unqualified, resolved through the caller's search_path when it runs (not when it is created).
+    SET check_function_bodies = off;
+    CREATE FUNCTION lt.count_notes() RETURNS int LANGUAGE sql STABLE SECURITY DEFINER AS 'SELECT count(*)::int FROM notes';
+    RESET check_function_bodies;
+      REVOKE EXECUTE ON FUNCTION lt.count_notes() FROM PUBLIC; GRANT EXECUTE ON FUNCTION lt.count_notes() TO ${app};
+    CREATE VIEW lt.secrets_view AS SELECT id FROM lt.secrets; GRANT SELECT ON lt.secrets_view TO ${reader};`);
   mkdirSync(root, { recursive: true });
 });
 afterAll(async () => {
@@ -63,12 +72,22 @@ async function planOf(role: string, table: string, seqscan = true): Promise<stri
   });
 }
 
+/** The number a query returns as `role` (search_path `path` when given), or the error it gets. */
+async function call(role: string, sql: string, path?: string): Promise<number | string> {
+  return asRole(db.pool, role, {}, async (client) => {
+    if (path) await client.query(`SET LOCAL search_path = ${path}`);
+    const results = await client.query(sql);
+    const last = Array.isArray(results) ? results[results.length - 1] : results;
+    return Number(last.rows[0].n);
+  }).catch((e: Error) => e.message);
+}
+
 async function findingsOn(object: string): Promise<LintFinding[]> {
   return (await lint(db.pool, { schemas: ['lt'] })).findings.filter((f) => f.object === object || f.object.endsWith(` on ${object}`));
 }
 
 describe('each rule: the problem is real under SET ROLE, and the fix removes the finding', () => {
-  const cases: { rule: string; table: string; problem: () => Promise<void>; fix: string; fixed: () => Promise<void> }[] = [
+  const cases: { rule: string; table: string; object?: string; problem: () => Promise<void>; fix: string; fixed: () => Promise<void> }[] = [
     {
       rule: 'policies-rls-disabled',
       table: 'inert',
@@ -141,6 +160,38 @@ describe('each rule: the problem is real under SET ROLE, and the fix removes the
       },
     },
     {
+      rule: 'security-definer-executable',
+      table: 'read_secrets()',
+      object: 'function lt.read_secrets()',
+      // The app role sees one row of lt.secrets; through the definer function, all three.
+      problem: async () => {
+        expect(await seen(r.lt_app, 'secrets')).toBe(1);
+        expect(await call(r.lt_app, 'SELECT lt.read_secrets() AS n')).toBe(3);
+      },
+      fix: 'REVOKE EXECUTE ON FUNCTION lt.read_secrets() FROM PUBLIC',
+      fixed: async () => expect(await call(r.lt_app, 'SELECT lt.read_secrets() AS n')).toBe('permission denied for function read_secrets'),
+    },
+    {
+      rule: 'function-search-path-mutable',
+      table: 'count_notes()',
+      object: 'function lt.count_notes()',
+      // A temporary table named like the one the function reads takes its place: pg_temp is searched first.
+      problem: async () => expect(await call(r.lt_app, 'CREATE TEMP TABLE notes (id int); SELECT lt.count_notes() AS n', 'lt')).toBe(0),
+      fix: 'ALTER FUNCTION lt.count_notes() SET search_path = lt, pg_temp',
+      fixed: async () => expect(await call(r.lt_app, 'CREATE TEMP TABLE notes (id int); SELECT lt.count_notes() AS n', 'lt')).toBe(3),
+    },
+    {
+      rule: 'security-definer-view',
+      table: 'secrets_view',
+      // The reader holds nothing on lt.secrets and no policy is for it; through the view, as its owner, it reads every row.
+      problem: async () => {
+        expect(await seen(r.lt_reader, 'secrets')).toBe('permission denied for table secrets');
+        expect(await seen(r.lt_reader, 'secrets_view')).toBe(3);
+      },
+      fix: 'REVOKE SELECT ON lt.secrets_view FROM ${reader}',
+      fixed: async () => expect(await seen(r.lt_reader, 'secrets_view')).toBe('permission denied for view secrets_view'),
+    },
+    {
       rule: 'multiple-permissive-policies',
       table: 'double',
       problem: async () => expect(await seen(r.lt_app, 'double')).toBe(2),
@@ -155,10 +206,11 @@ describe('each rule: the problem is real under SET ROLE, and the fix removes the
 
   for (const c of cases) {
     it(`${c.rule}: lt.${c.table}`, async () => {
-      expect((await findingsOn(`lt.${c.table}`)).map((f) => f.rule)).toContain(c.rule);
+      const object = c.object ?? `lt.${c.table}`;
+      expect((await findingsOn(object)).map((f) => f.rule)).toContain(c.rule);
       await c.problem();
       await db.query(c.fix.replace('${reader}', quoteIdent(r.lt_reader)).replace('${app}', quoteIdent(r.lt_app)));
-      expect((await findingsOn(`lt.${c.table}`)).map((f) => f.rule)).not.toContain(c.rule);
+      expect((await findingsOn(object)).map((f) => f.rule)).not.toContain(c.rule);
       await c.fixed();
     });
   }
@@ -170,6 +222,18 @@ describe('unreachable-policy judges by every role a policy applies to', () => {
       GRANT SELECT ON lt.reached TO ${quoteIdent(r.lt_reader)}; CREATE POLICY for_all ON lt.reached FOR SELECT USING (id = 1)`);
     expect(await seen(r.lt_reader, 'reached')).toBe(1);
     expect((await findingsOn('lt.reached')).map((f) => f.rule)).not.toContain('unreachable-policy');
+  });
+});
+
+describe('function-search-path-mutable counts pg_temp', () => {
+  it("search_path = '' still finds a caller's temporary table first: reported until pg_temp is named last", async () => {
+    await db.query(`SET check_function_bodies = off;
+      CREATE FUNCTION lt.count_empty() RETURNS int LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS 'SELECT count(*)::int FROM notes';
+      RESET check_function_bodies; GRANT EXECUTE ON FUNCTION lt.count_empty() TO ${quoteIdent(r.lt_app)}`);
+    expect(await call(r.lt_app, 'CREATE TEMP TABLE notes (id int); INSERT INTO notes VALUES (1); SELECT lt.count_empty() AS n')).toBe(1);
+    expect((await findingsOn('function lt.count_empty()')).map((f) => f.rule)).toContain('function-search-path-mutable');
+    const { pinsSearchPath } = await import('../src/lint/definer-facts.js');
+    expect([pinsSearchPath(null), pinsSearchPath('""'), pinsSearchPath('lt, pg_temp'), pinsSearchPath('lt, "pg_temp"'), pinsSearchPath('pg_temp, lt')]).toEqual([false, false, true, true, false]);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { EffectiveAccess } from '../audit/effective-access.js';
 import type { CatalogSnapshot } from '../introspect/catalog-snapshot.js';
+import type { DefinerFacts } from './definer-facts.js';
 import type { PerRowCall } from './per-row-calls.js';
 
 /*
@@ -18,6 +19,8 @@ export interface LintFacts {
   readonly access: EffectiveAccess;
   /** What the planner evaluates per row (per-row-calls); absent when nothing was planned. */
   readonly perRowCalls?: readonly PerRowCall[];
+  /** SECURITY DEFINER routines and owner-rights views of the linted schemas (definer-facts); absent when not read. */
+  readonly definer?: DefinerFacts;
 }
 
 export interface LintFinding {

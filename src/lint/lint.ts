@@ -7,6 +7,7 @@ import { DISCOVERY_KEYS, readDiscovered, type DiscoveryOptions } from '../intros
 import { LINT_SEVERITIES, type LintFinding, type LintRule, type LintSeverity } from './lint-rule.js';
 import { LINT_RULES } from './rules/index.js';
 import { perRowCalls, type PerRowCall } from './per-row-calls.js';
+import { definerFacts, type DefinerFacts } from './definer-facts.js';
 import type { AccessDeclaration } from '../declare/declarations.js';
 import { plan, type PlanOptions } from '../plan/plan.js';
 
@@ -39,7 +40,8 @@ export async function lint(db: Queryable, options: LintOptions = {}): Promise<Li
   const ignore = validateIgnores(options.ignore ?? [], 'lint({ ignore })');
   const { catalog, found } = await readDiscovered(db, options, 'lint()');
   const calls = await withSession(db, (session) => perRowCalls(session, catalog, options.lockTimeoutMs ?? 5000));
-  return { database: catalog.server.database, schemas: found.schemas, ...lintCatalog(catalog, ignore, LINT_RULES, calls) };
+  const definer = await definerFacts(db, found.schemas, catalog.server.versionNum);
+  return { database: catalog.server.database, schemas: found.schemas, ...lintCatalog(catalog, ignore, LINT_RULES, calls, definer) };
 }
 
 /** The rules over a snapshot (a live database's, or the state a plan would leave), with the ignores applied. */
@@ -48,8 +50,9 @@ export function lintCatalog(
   ignore: readonly LintIgnore[] = [],
   rules: readonly LintRule[] = LINT_RULES,
   calls?: readonly PerRowCall[],
+  definer?: DefinerFacts,
 ): Pick<LintResult, 'findings' | 'suppressed' | 'unusedIgnores'> {
-  const facts = { catalog, access: effectiveAccess(catalog), ...(calls ? { perRowCalls: calls } : {}) };
+  const facts = { catalog, access: effectiveAccess(catalog), ...(calls ? { perRowCalls: calls } : {}), ...(definer ? { definer } : {}) };
   const all: LintFinding[] = rules.flatMap((rule) => rule.check(facts).map((f) => ({ rule: rule.id, severity: rule.severity, ...f })));
   const used = new Set<LintIgnore>();
   const findings: LintFinding[] = [];
@@ -100,5 +103,8 @@ export async function lintDeclaration(
   const state = planned.stateAfter!;
   // The declared texts are planned as WHERE clauses on the real tables: that needs no policy to exist.
   const calls = await withSession(db, (session) => perRowCalls(session, state, options.lockTimeoutMs ?? 5000));
-  return { database: planned.server.database, schemas: [...new Set([...state.tables.values()].map((t) => t.schema))].sort(), ...lintCatalog(state, ignore, LINT_RULES, calls) };
+  const schemas = [...new Set([...state.tables.values()].map((t) => t.schema))].sort();
+  // Routines and views are not declared: the definer rules read them as they are, in the declared tables' schemas.
+  const definer = await definerFacts(db, schemas, state.server.versionNum);
+  return { database: planned.server.database, schemas, ...lintCatalog(state, ignore, LINT_RULES, calls, definer) };
 }

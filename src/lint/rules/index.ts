@@ -1,5 +1,8 @@
 import type { LintRule } from '../lint-rule.js';
+import { functionSearchPathMutable } from './function-search-path-mutable.js';
 import { multiplePermissivePolicies } from './multiple-permissive-policies.js';
+import { securityDefinerExecutable } from './security-definer-executable.js';
+import { securityDefinerView } from './security-definer-view.js';
 import { perRowFunctionCall } from './per-row-function-call.js';
 import { permissivePolicyWithoutClause } from './permissive-policy-without-clause.js';
 import { policiesRlsDisabled } from './policies-rls-disabled.js';
@@ -19,6 +22,9 @@ export const LINT_RULES: readonly LintRule[] = [
   permissivePolicyWithoutClause,
   unreachablePolicy,
   publicGrantOnRlsTable,
+  securityDefinerView,
+  securityDefinerExecutable,
+  functionSearchPathMutable,
   perRowFunctionCall,
   rlsEnabledNoPolicy,
   multiplePermissivePolicies,
