@@ -10,7 +10,7 @@ import type { Queryable } from '../driver/queryable.js';
 
 export interface DefinerRoutine {
   readonly schema: string;
-  /** name(argument types), as pg_get_function_identity_arguments prints them. */
+  /** name(argument types), types only, as routine() and to_regprocedure() read them. */
   readonly signature: string;
   readonly owner: string;
   /** The search_path the routine sets (proconfig), or null. */
@@ -38,7 +38,7 @@ const grantees = (acl: string, owner: string, privilege: string) => `ARRAY(SELEC
     FROM aclexplode(${acl}) a WHERE a.privilege_type = '${privilege}' AND a.grantee <> ${owner} ORDER BY 1)`;
 
 const DEFINER_SQL = (v15: boolean) => `SELECT
-  (SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'signature', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+  (SELECT coalesce(json_agg(json_build_object('schema', n.nspname, 'signature', quote_ident(p.proname) || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')',
       'owner', pg_get_userbyid(p.proowner), 'searchPath', (SELECT substr(c, 13) FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%' LIMIT 1),
       'executors', ${grantees("coalesce(p.proacl, acldefault('f', p.proowner))", 'p.proowner', 'EXECUTE')}) ORDER BY n.nspname, p.proname, p.oid), '[]')
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
