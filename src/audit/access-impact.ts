@@ -1,4 +1,4 @@
-import { AUDIT_COMMANDS, cellOf, type AccessCell, type AuditCommand, type EffectiveAccess } from './effective-access.js';
+import { AUDIT_COMMANDS, leftOutCell, oneLine, type AccessCell, type AuditCommand, type EffectiveAccess } from './effective-access.js';
 
 /*
  * What a change does to who can do what: two effective-access matrices
@@ -33,8 +33,8 @@ export function accessImpact(before: EffectiveAccess, after: EffectiveAccess): A
     for (const rel of relations.values()) {
       for (const command of AUDIT_COMMANDS) {
         const key = `${role}\0${rel.schema}\0${rel.name}\0${command}`;
-        const b = was.get(key) ?? cellOf({ ...before, cells: [] }, role, rel.schema, rel.name, command);
-        const a = will.get(key) ?? cellOf({ ...after, cells: [] }, role, rel.schema, rel.name, command);
+        const b = was.get(key) ?? leftOutCell(before, role, rel.schema, rel.name, command);
+        const a = will.get(key) ?? leftOutCell(after, role, rel.schema, rel.name, command);
         const kind = compare(b, a);
         if (kind) changes.push({ role, schema: rel.schema, table: rel.name, command, kind, before: b, after: a });
       }
@@ -79,8 +79,4 @@ export function describeChange(c: AccessChange): string {
   if (c.before.access === 'denied') return `${who} can now ${c.command} on ${on}: ${what(c.after)}`;
   if (c.after.access === 'denied') return `${who} can no longer ${c.command} on ${on} (was: ${what(c.before)})`;
   return `${who} ${c.command} on ${on} ${c.kind}: ${what(c.before)} → ${what(c.after)}`;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ');
 }

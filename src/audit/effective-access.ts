@@ -80,12 +80,20 @@ export interface EffectiveAccess {
   readonly cells: readonly AccessCell[];
 }
 
-/** A combination `cells` leaves out: denied for want of any privilege (or allowed everything, for a superuser). */
+/** Any combination: its listed cell, or the one `cells` leaves out (leftOutCell). */
 export function cellOf(access: EffectiveAccess, role: string, schema: string, table: string, command: AuditCommand): AccessCell {
-  const found = access.cells.find((c) => c.role === role && c.schema === schema && c.table === table && c.command === command);
-  if (found) return found;
+  return access.cells.find((c) => c.role === role && c.schema === schema && c.table === table && c.command === command) ?? leftOutCell(access, role, schema, table, command);
+}
+
+/** A combination `cells` leaves out: denied for want of any privilege, or everything for a superuser. */
+export function leftOutCell(access: Pick<EffectiveAccess, 'roles'>, role: string, schema: string, table: string, command: AuditCommand): AccessCell {
   const base = { role, schema, table, command, columns: null, using: null, withCheck: null, policies: [] };
   return access.roles.some((r) => r.name === role && r.superuser) ? { ...base, access: 'all', bypass: 'superuser' } : { ...base, access: 'denied', denied: 'no-privilege' };
+}
+
+/** PostgreSQL prints sub-selects over several indented lines: one line, for messages (JSON keeps the text exactly). */
+export function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
 }
 
 const READ_ALL = 'pg_read_all_data';

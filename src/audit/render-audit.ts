@@ -1,5 +1,5 @@
 import type { AuditResult } from './audit.js';
-import { AUDIT_COMMANDS, type AccessCell } from './effective-access.js';
+import { AUDIT_COMMANDS, oneLine, type AccessCell, type EffectiveAccess } from './effective-access.js';
 
 /*
  * An audit as text: a terminal table per relation (roles × commands), the
@@ -17,16 +17,8 @@ export interface AuditFilter {
 }
 
 export function auditToJson(result: AuditResult, filter: AuditFilter = {}): unknown {
-  const { relations, cells } = filtered(result, filter);
-  return {
-    version: AUDIT_JSON_VERSION,
-    database: result.database,
-    serverVersionNum: result.serverVersionNum,
-    schemas: result.schemas,
-    roles: result.roles.filter((r) => !filter.roles || filter.roles.includes(r.name)),
-    relations,
-    access: cells,
-  };
+  const { roles, relations, cells } = filterAudit(result, filter);
+  return { version: AUDIT_JSON_VERSION, database: result.database, serverVersionNum: result.serverVersionNum, schemas: result.schemas, roles, relations, access: cells };
 }
 
 const BYPASS_WORDS: Record<NonNullable<AccessCell['bypass']>, string> = {
@@ -45,7 +37,7 @@ function word(c: AccessCell): string {
 }
 
 export function formatAudit(result: AuditResult, format: 'text' | 'markdown', filter: AuditFilter = {}): string {
-  const { relations, cells } = filtered(result, filter);
+  const { relations, cells } = filterAudit(result, filter);
   const md = format === 'markdown';
   const out: string[] = [];
   const roleCount = result.roles.filter((r) => !filter.roles || filter.roles.includes(r.name)).length;
@@ -84,7 +76,6 @@ export function formatAudit(result: AuditResult, format: 'text' | 'markdown', fi
       out.push(md ? '\nFilters:\n' : '  filters:');
       for (const c of filters) {
         const who = `${c.role === 'public' ? 'PUBLIC' : c.role} ${c.command}`;
-        // PostgreSQL prints sub-selects over several indented lines: one line here (the JSON keeps the text exactly).
         const sql = (text: string) => (md ? code(oneLine(text)) : oneLine(text));
         const parts = [...(c.using !== null ? [`rows where ${sql(c.using)}`] : []), ...(c.withCheck !== null ? [`new rows must satisfy ${sql(c.withCheck)}`] : [])].join('; ');
         out.push(md ? `- **${escapeMarkdown(who)}**: ${parts}` : `    ${who}: ${parts}`);
@@ -94,11 +85,15 @@ export function formatAudit(result: AuditResult, format: 'text' | 'markdown', fi
   return `${out.join('\n')}\n`;
 }
 
-function filtered(result: AuditResult, filter: AuditFilter) {
+/** The roles, relations and cells the filter asks for. */
+export function filterAudit<A extends EffectiveAccess>(result: A, filter: AuditFilter): A {
   const wantTable = (schema: string, name: string) => !filter.tables || filter.tables.some((t) => t === `${schema}.${name}` || t === name);
-  const relations = result.relations.filter((r) => wantTable(r.schema, r.name));
-  const cells = result.cells.filter((c) => wantTable(c.schema, c.table) && (!filter.roles || filter.roles.includes(c.role)));
-  return { relations, cells };
+  return {
+    ...result,
+    roles: result.roles.filter((r) => !filter.roles || filter.roles.includes(r.name)),
+    relations: result.relations.filter((r) => wantTable(r.schema, r.name)),
+    cells: result.cells.filter((c) => wantTable(c.schema, c.table) && (!filter.roles || filter.roles.includes(c.role))),
+  };
 }
 
 function textTable(header: readonly string[], rows: readonly string[][]): string[] {
@@ -118,9 +113,6 @@ function code(text: string): string {
   return `${fence} ${text} ${fence}`;
 }
 
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ');
-}
 
 function escapeMarkdown(text: string): string {
   return text.replace(/[|\\`*_[\]<>]/g, (ch) => `\\${ch}`);

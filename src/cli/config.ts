@@ -61,6 +61,12 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   };
 }
 
+/** The config when one is named or present in `cwd`: pull, audit and lint need none (only the connection and lint settings come from it). */
+export async function optionalConfig(ctx: { readonly cwd: string }, explicit: string | undefined): Promise<LoadedConfig | undefined> {
+  if (explicit === undefined && !CONFIG_FILE_NAMES.some((name) => existsSync(path.join(ctx.cwd, name)))) return undefined;
+  return loadConfig(findConfigFile(ctx.cwd, explicit));
+}
+
 /** Imports the access module and returns its default export, or its export named `access`. */
 export async function loadAccess(loaded: LoadedConfig): Promise<AccessDeclaration> {
   const { accessPath, config } = loaded;

@@ -3,13 +3,13 @@ import path from 'node:path';
 import { audit } from '../../index.js';
 import { accessImpact } from '../../audit/access-impact.js';
 import type { EffectiveAccess } from '../../audit/effective-access.js';
-import { AUDIT_JSON_VERSION, auditToJson, formatAudit } from '../../audit/render-audit.js';
+import { AUDIT_JSON_VERSION, auditToJson, filterAudit, formatAudit } from '../../audit/render-audit.js';
 import { auditToHtml } from '../../audit/render-html.js';
 import { withConnection, openExtraConnection, resolveConnection } from '../connection.js';
 import type { CliContext } from '../context.js';
 import { ExitCode, userError } from '../exit-codes.js';
 import { formatImpact, writeJson } from '../plan-output.js';
-import { optionalConfig } from './pull-command.js';
+import { optionalConfig } from '../config.js';
 
 export interface AuditCommandOptions {
   readonly config?: string;
@@ -49,13 +49,12 @@ export async function auditCommand(ctx: CliContext, options: AuditCommandOptions
   const filter = { ...(roles ? { roles } : {}), ...(options.table ? { tables: options.table } : {}) };
   if (options.diff !== undefined) {
     const earlier = readAuditJson(path.resolve(ctx.cwd, options.diff), options.diff);
-    const now = auditToJson(result, filter) as { roles: EffectiveAccess['roles']; relations: EffectiveAccess['relations']; access: EffectiveAccess['cells'] };
-    const changes = accessImpact(earlier, { roles: now.roles, relations: now.relations, cells: now.access });
+    const changes = accessImpact(earlier, filterAudit(result, filter));
     if (options.json) writeJson(ctx.stdout, { version: AUDIT_JSON_VERSION, changes });
     else ctx.stdout.write(changes.length ? formatImpact(changes, ctx.stdout.colors, `Changes since ${options.diff}`) : `No change in effective access since ${options.diff}.\n`);
     return ExitCode.ok;
   }
-  if (options.html) ctx.stdout.write(auditToHtml({ ...result, ...filteredResult(result, filter) }));
+  if (options.html) ctx.stdout.write(auditToHtml(filterAudit(result, filter)));
   else if (options.json) writeJson(ctx.stdout, auditToJson(result, filter));
   else ctx.stdout.write(formatAudit(result, options.markdown ? 'markdown' : 'text', filter));
   return ExitCode.ok;
@@ -75,8 +74,3 @@ function readAuditJson(file: string, shown: string): EffectiveAccess {
   return { roles: parsed.roles, relations: parsed.relations, cells: parsed.access } as EffectiveAccess;
 }
 
-/** The result with --role and --table applied (the HTML report filters in the page too, but ships only what was asked for). */
-function filteredResult(result: Parameters<typeof auditToHtml>[0], filter: { roles?: readonly string[]; tables?: readonly string[] }) {
-  const json = auditToJson(result, filter) as { roles: EffectiveAccess['roles']; relations: EffectiveAccess['relations']; access: EffectiveAccess['cells'] };
-  return { roles: json.roles, relations: json.relations, cells: json.access };
-}

@@ -1,12 +1,11 @@
 import path from 'node:path';
-import { lint, lintDeclaration } from '../../lint/lint.js';
-import { failsAt } from '../../lint/lint.js';
+import { failsAt, lint, lintDeclaration } from '../../lint/lint.js';
 import { formatLint, lintToJson, lintToSarif } from '../../lint/render-lint.js';
 import { withConnection, openExtraConnection, resolveConnection } from '../connection.js';
 import type { CliContext } from '../context.js';
 import { ExitCode, userError } from '../exit-codes.js';
 import { writeJson } from '../plan-output.js';
-import { optionalConfig } from './pull-command.js';
+import { optionalConfig } from '../config.js';
 import { openProject } from '../context.js';
 
 export interface LintCommandOptions {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import { pull } from '../../index.js';
 import { PULLED_HEADER } from '../../pull/render-access-module.js';
-import { CONFIG_FILE_NAMES, findConfigFile, loadConfig, type LoadedConfig } from '../config.js';
+import { optionalConfig } from '../config.js';
 import { withConnection, openExtraConnection, resolveConnection } from '../connection.js';
 import type { CliContext } from '../context.js';
 import { ExitCode, userError } from '../exit-codes.js';
@@ -67,12 +67,6 @@ export async function pullCommand(ctx: CliContext, options: PullCommandOptions):
       `Point the config's access at it, then ${ctx.stdout.colors.bold('pg-access plan')} shows nothing to do.\n`,
   );
   return ExitCode.ok;
-}
-
-/** The config when one is named or present in the folder; none is fine for pull and audit (only the connection comes from it). */
-export async function optionalConfig(ctx: CliContext, explicit: string | undefined): Promise<LoadedConfig | undefined> {
-  if (explicit === undefined && !CONFIG_FILE_NAMES.some((name) => existsSync(path.join(ctx.cwd, name)))) return undefined;
-  return loadConfig(findConfigFile(ctx.cwd, explicit));
 }
 
 /**
