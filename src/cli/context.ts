@@ -1,4 +1,5 @@
 import type { AccessDeclaration, ExtraConnection } from '../index.js';
+import { collectGarbage } from './collect-garbage.js';
 import { findConfigFile, loadAccess, loadConfig, type LoadedConfig } from './config.js';
 import { openExtraConnection, resolveConnection, type ConnectionTarget } from './connection.js';
 import type { Terminal } from './terminal.js';
@@ -26,7 +27,7 @@ export interface Project {
   readonly access: AccessDeclaration;
   readonly connection: ConnectionTarget;
   /** The options every command passes to plan/apply/check: --lock-timeout (else the config's lockTimeoutMs) and --allow-drop-roles. */
-  readonly planOptions: { readonly lockTimeoutMs?: number; readonly allowDropRoles: boolean; readonly extraConnection: () => Promise<ExtraConnection> };
+  readonly planOptions: { readonly lockTimeoutMs?: number; readonly allowDropRoles: boolean; readonly extraConnection: () => Promise<ExtraConnection>; readonly afterRead: () => void };
 }
 
 /** Config, then the access module (declaration errors show before any connection is tried), then where to connect. */
@@ -44,6 +45,7 @@ export async function openProject(ctx: CliContext, options: ProjectOptions): Pro
       allowDropRoles: options.allowDropRoles === true,
       // The catalog read of a large declaration reads its policies on two connections at once.
       extraConnection: () => openExtraConnection(connection),
+      afterRead: collectGarbage,
     },
   };
 }

@@ -10,7 +10,7 @@ export interface CheckResult {
 }
 
 /** Drift detection for CI: the database is in sync when the plan is empty. */
-export async function check(db: Queryable, declaration: AccessDeclaration, options: Pick<PlanOptions, 'allowDropRoles' | 'lockTimeoutMs' | 'verify' | 'impact'> = {}): Promise<CheckResult> {
+export async function check(db: Queryable, declaration: AccessDeclaration, options: Pick<PlanOptions, 'allowDropRoles' | 'lockTimeoutMs' | 'verify' | 'impact' | 'extraConnection' | 'afterRead'> = {}): Promise<CheckResult> {
   const planned = await plan(db, declaration, options);
   const report = planned.isEmpty
     ? 'In sync: the database matches the access declaration.'

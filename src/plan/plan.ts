@@ -92,6 +92,13 @@ export interface PlanOptions {
    */
   readonly impact?: boolean;
   /**
+   * @internal Called once the catalogs are read and the declaration resolved,
+   * before expressions are judged: what reading made and dropped (the
+   * policies' JSON, the parsed rows) is garbage from here on. The CLI passes
+   * a full collection (cli/collect-garbage).
+   */
+  readonly afterRead?: () => void;
+  /**
    * Opens one more connection to the same database (released when the plan
    * is made), so that the largest catalog query, the policies, is read in
    * two halves at once on plans of 1,000 tables or more, and many changed
@@ -119,6 +126,7 @@ export async function plan(db: Queryable, declaration: AccessDeclaration, option
 async function planOnSession(db: Queryable, declaration: AccessDeclaration, options: PlanOptions): Promise<Plan> {
   const { states, timings } = await readStates(db, declaration, options);
   const { desired, actual, scope } = states;
+  options.afterRead?.();
   const t2 = performance.now();
   const judged = await judgeExpressions(db, desired.policies, actual.policies, states.server, {
     inTransaction: options.inTransaction ?? false,
@@ -283,26 +291,34 @@ function catalogRequest(collected: CollectedAccess, options: PlanOptions): Catal
  * descriptions, and at 4,000 changed policies rendering every statement of
  * the plan and its downgrade up front (each operation four times: its SQL,
  * its inverse's, and the same for the downgrade's operation) kept ~35 MB
- * more alive at the check's peak.
+ * more alive at the check's peak. A class, not an object literal with
+ * getters: the literal made four closures and accessor pairs per operation,
+ * ~19 MB at 10,000 tables; the prototype's getters are shared. toJSON keeps
+ * JSON.stringify of an operation showing every field, as the literal did.
  */
+class LazyPlannedOperation implements PlannedOperation {
+  #description: string | undefined;
+  #sql: readonly string[] | undefined;
+  #inverse: Op | undefined;
+  #inverseSql: readonly string[] | undefined;
+  constructor(readonly op: Op) {}
+  get description(): string {
+    return (this.#description ??= describeOp(this.op));
+  }
+  get sql(): readonly string[] {
+    return (this.#sql ??= renderOp(this.op));
+  }
+  get inverse(): Op {
+    return (this.#inverse ??= inverseOf(this.op));
+  }
+  get inverseSql(): readonly string[] {
+    return (this.#inverseSql ??= renderOp(this.inverse));
+  }
+  toJSON(): PlannedOperation {
+    return { op: this.op, description: this.description, sql: this.sql, inverse: this.inverse, inverseSql: this.inverseSql };
+  }
+}
+
 function plannedOperation(op: Op): PlannedOperation {
-  let description: string | undefined;
-  let sql: readonly string[] | undefined;
-  let inverse: Op | undefined;
-  let inverseSql: readonly string[] | undefined;
-  return {
-    op,
-    get description() {
-      return (description ??= describeOp(op));
-    },
-    get sql() {
-      return (sql ??= renderOp(op));
-    },
-    get inverse() {
-      return (inverse ??= inverseOf(op));
-    },
-    get inverseSql() {
-      return (inverseSql ??= renderOp(this.inverse));
-    },
-  };
+  return new LazyPlannedOperation(op);
 }
