@@ -16,14 +16,14 @@ import { createRoles } from './support/roles.js';
 import { runNodeProcess } from './support/run-process.js';
 
 let db: TestDatabase;
-let r: Awaited<ReturnType<typeof createRoles<'lt_app' | 'lt_reader' | 'lt_stranger'>>>;
+let r: Awaited<ReturnType<typeof createRoles<'lt_app' | 'lt_reader' | 'lt_stranger' | 'lt_owner'>>>;
 const repo = path.resolve(fileURLToPath(import.meta.url), '../..');
 const root = path.join(repo, '.pg-access-tmp', `lint-${randomBytes(4).toString('hex')}`);
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  r = await createRoles('lt_app', 'lt_reader', 'lt_stranger');
-  const [app, reader] = [quoteIdent(r.lt_app), quoteIdent(r.lt_reader)];
+  r = await createRoles('lt_app', 'lt_reader', 'lt_stranger', 'lt_owner');
+  const [app, reader, owner] = [quoteIdent(r.lt_app), quoteIdent(r.lt_reader), quoteIdent(r.lt_owner)];
   const tables = ['inert', 'fence', 'open_table', 'everyone', 'no_check', 'unreachable', 'shared', 'locked', 'double', 'per_row', 'indexed', 'notes'];
   await db.query(`CREATE SCHEMA lt; GRANT USAGE ON SCHEMA lt TO PUBLIC;
     ${tables.map((t) => `CREATE TABLE lt.${t} (id int); INSERT INTO lt.${t} VALUES (1), (2), (3);`).join('\n')}
@@ -50,7 +50,24 @@ beforeAll(async () => {
     CREATE FUNCTION lt.count_notes() RETURNS int LANGUAGE sql STABLE SECURITY DEFINER AS 'SELECT count(*)::int FROM notes';
     RESET check_function_bodies;
       REVOKE EXECUTE ON FUNCTION lt.count_notes() FROM PUBLIC; GRANT EXECUTE ON FUNCTION lt.count_notes() TO ${app};
-    CREATE VIEW lt.secrets_view AS SELECT id FROM lt.secrets; GRANT SELECT ON lt.secrets_view TO ${reader};`);
+    CREATE VIEW lt.secrets_view AS SELECT id FROM lt.secrets; GRANT SELECT ON lt.secrets_view TO ${reader};
+    -- The application logs in as the owner of the table its policy is written for.
+    ALTER ROLE ${owner} LOGIN; GRANT CREATE ON SCHEMA lt TO ${owner}; SET ROLE ${owner};
+      CREATE TABLE lt.owned (id int); INSERT INTO lt.owned VALUES (1), (2), (3); ALTER TABLE lt.owned ENABLE ROW LEVEL SECURITY;
+      CREATE POLICY mine ON lt.owned FOR SELECT TO ${owner} USING (id = 1); RESET ROLE;
+    CREATE TABLE lt.serials (id serial, note text); GRANT INSERT ON lt.serials TO ${app};
+    CREATE TABLE lt.identities (id int GENERATED ALWAYS AS IDENTITY, note text); GRANT INSERT ON lt.identities TO ${app};
+    CREATE TABLE lt.unindexed (id int, owner int); INSERT INTO lt.unindexed SELECT g, g % 3 FROM generate_series(1, 30) g;
+      ALTER TABLE lt.unindexed ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lt.unindexed TO ${app};
+      CREATE POLICY mine ON lt.unindexed FOR SELECT TO ${app} USING (owner = (SELECT current_setting('app.uid')::int));
+    -- Users may edit their own profile's metadata (as Supabase's auth.updateUser({ data }) does), not its app metadata.
+    CREATE TABLE lt.profiles (id int, raw_user_meta_data jsonb, raw_app_meta_data jsonb); INSERT INTO lt.profiles VALUES (1, '{}', '{}'), (2, '{}', '{}');
+      ALTER TABLE lt.profiles ENABLE ROW LEVEL SECURITY; GRANT SELECT, UPDATE (raw_user_meta_data) ON lt.profiles TO ${app};
+      CREATE POLICY own ON lt.profiles FOR ALL TO ${app} USING (id = (SELECT current_setting('app.uid')::int));
+    CREATE TABLE lt.admin_docs (id int); INSERT INTO lt.admin_docs VALUES (1), (2), (3);
+      ALTER TABLE lt.admin_docs ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lt.admin_docs TO ${app};
+      CREATE POLICY admins ON lt.admin_docs FOR SELECT TO ${app}
+        USING (EXISTS (SELECT 1 FROM lt.profiles p WHERE p.id = (SELECT current_setting('app.uid')::int) AND p.raw_user_meta_data ->> 'role' = 'admin'));`);
   mkdirSync(root, { recursive: true });
 });
 afterAll(async () => {
@@ -79,6 +96,14 @@ async function call(role: string, sql: string, path?: string): Promise<number | 
     const results = await client.query(sql);
     const last = Array.isArray(results) ? results[results.length - 1] : results;
     return Number(last.rows[0].n);
+  }).catch((e: Error) => e.message);
+}
+
+/** As `role` with app.uid = 1: `sql` (a statement before, if given), then the number `count` returns, or the error. */
+async function asUser(role: string, count: string, before?: string): Promise<number | string> {
+  return asRole(db.pool, role, { 'app.uid': '1' }, async (client) => {
+    if (before) await client.query(before);
+    return Number((await client.query(count)).rows[0].n);
   }).catch((e: Error) => e.message);
 }
 
@@ -192,6 +217,43 @@ describe('each rule: the problem is real under SET ROLE, and the fix removes the
       fixed: async () => expect(await seen(r.lt_reader, 'secrets_view')).toBe('permission denied for view secrets_view'),
     },
     {
+      rule: 'owner-rls-not-forced',
+      table: 'owned',
+      // The owner logs in; its policy says one row, and it sees three.
+      problem: async () => expect(await seen(r.lt_owner, 'owned')).toBe(3),
+      fix: 'ALTER TABLE lt.owned FORCE ROW LEVEL SECURITY',
+      fixed: async () => expect(await seen(r.lt_owner, 'owned')).toBe(1),
+    },
+    {
+      rule: 'insert-without-sequence-usage',
+      table: 'serials',
+      problem: async () => expect(await asUser(r.lt_app, 'SELECT 1 AS n', "INSERT INTO lt.serials (note) VALUES ('x')")).toBe('permission denied for sequence serials_id_seq'),
+      fix: 'GRANT USAGE ON SEQUENCE lt.serials_id_seq TO ${app}',
+      fixed: async () => expect(await asUser(r.lt_app, 'SELECT 1 AS n', "INSERT INTO lt.serials (note) VALUES ('x')")).toBe(1),
+    },
+    {
+      rule: 'policy-filter-without-index',
+      table: 'unindexed',
+      // Even with sequential scans discouraged, the app's query reads the whole table.
+      problem: async () => expect(await planOf(r.lt_app, 'unindexed', false)).toMatch(/Seq Scan on unindexed/),
+      fix: 'CREATE INDEX unindexed_owner ON lt.unindexed (owner)',
+      fixed: async () => expect(await planOf(r.lt_app, 'unindexed', false)).toMatch(/Index Scan using unindexed_owner|Bitmap Index Scan on unindexed_owner/),
+    },
+    {
+      rule: 'user-editable-metadata',
+      table: 'admin_docs',
+      // User 1 is no admin and sees nothing, until it writes "admin" into its own metadata.
+      problem: async () => {
+        expect(await asUser(r.lt_app, 'SELECT count(*) AS n FROM lt.admin_docs')).toBe(0);
+        expect(await asUser(r.lt_app, 'SELECT count(*) AS n FROM lt.admin_docs', `UPDATE lt.profiles SET raw_user_meta_data = '{"role": "admin"}'`)).toBe(3);
+      },
+      fix: "ALTER POLICY admins ON lt.admin_docs USING (EXISTS (SELECT 1 FROM lt.profiles p WHERE p.id = (SELECT current_setting('app.uid')::int) AND p.raw_app_meta_data ->> 'role' = 'admin'))",
+      fixed: async () => {
+        expect(await asUser(r.lt_app, 'SELECT count(*) AS n FROM lt.admin_docs', `UPDATE lt.profiles SET raw_user_meta_data = '{"role": "admin"}'`)).toBe(0);
+        expect(await asUser(r.lt_app, 'SELECT 1 AS n', `UPDATE lt.profiles SET raw_app_meta_data = '{"role": "admin"}'`)).toBe('permission denied for table profiles');
+      },
+    },
+    {
       rule: 'multiple-permissive-policies',
       table: 'double',
       problem: async () => expect(await seen(r.lt_app, 'double')).toBe(2),
@@ -237,6 +299,27 @@ describe('function-search-path-mutable counts pg_temp', () => {
   });
 });
 
+describe('insert-without-sequence-usage knows identity columns', () => {
+  it('an identity column takes its value without any privilege on its sequence: not reported, and the insert works', async () => {
+    expect((await findingsOn('lt.identities')).map((f) => f.rule)).not.toContain('insert-without-sequence-usage');
+    expect(await asUser(r.lt_app, 'SELECT 1 AS n', "INSERT INTO lt.identities (note) VALUES ('x')")).toBe(1);
+  });
+});
+
+describe('policy-filter-without-index reads the comparison from the plan', () => {
+  it('names the column a Filter compares with a per-query value, either side, quoted; not a cast column, nor a comparison of two columns', async () => {
+    const { comparedWithValue } = await import('../src/lint/policy-plans.js');
+    const columns = ['owner', 'tenant id', 'other'];
+    expect(comparedWithValue("((owner = $0) AND (\"tenant id\" = (current_setting('app.t'::text))::integer))", columns)).toEqual(['owner', 'tenant id']);
+    expect(comparedWithValue('(auth.uid() = owner)', columns)).toEqual(['owner']);
+    expect(comparedWithValue('(owner = other)', columns)).toEqual([]);
+    // A cast column is not one a plain index on it serves; an equals sign in a literal is no comparison.
+    expect(comparedWithValue("((owner)::text = 'a = b'::text)", columns)).toEqual([]);
+    expect(comparedWithValue("((note = 'a = b'::text) AND (owner = 1))", [...columns, 'note'])).toEqual(['note', 'owner']);
+    expect(comparedWithValue('(owner >= 3)', columns)).toEqual([]);
+  });
+});
+
 describe('per-row-function-call is judged by the plan', () => {
   it('a bare current_setting() compared with an indexed column is an index condition, evaluated once a scan: not reported', async () => {
     expect(await planOf(r.lt_app, 'indexed', false)).toMatch(/Index Cond: \(id = \(current_setting\('app\.uid'::text\)\)::integer\)/);
@@ -244,7 +327,7 @@ describe('per-row-function-call is judged by the plan', () => {
   });
 
   it('the fix it offers is the text with each call wrapped in a scalar sub-select', async () => {
-    const { wrapCalls } = await import('../src/lint/per-row-calls.js');
+    const { wrapCalls } = await import('../src/lint/policy-plans.js');
     expect(wrapCalls("((auth.uid() = user_id) AND (tenant = (current_setting('app.t'::text, true))::integer))")).toBe(
       "(((SELECT auth.uid()) = user_id) AND (tenant = ((SELECT current_setting('app.t'::text, true)))::integer))",
     );
@@ -323,5 +406,56 @@ describe('suppressions and the CLI', () => {
     const typo = await run([]);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain(`lint.failOn must be 'error', 'warning', 'info' or 'never', got "warnings".`);
+  });
+
+  it('--fix writes the fixes that need no choice as a migration: after it the findings are gone and PostgreSQL enforces the fix; its downgrade brings them back', async () => {
+    const dir = path.join(root, 'fix');
+    mkdirSync(dir, { recursive: true });
+    const [app, owner] = [quoteIdent(r.lt_app), quoteIdent(r.lt_owner)];
+    await db.query(`CREATE SCHEMA lf; GRANT USAGE ON SCHEMA lf TO PUBLIC; GRANT CREATE ON SCHEMA lf TO ${owner};
+      CREATE TABLE lf.inert (id int); INSERT INTO lf.inert VALUES (1), (2), (3); GRANT SELECT ON lf.inert TO ${app};
+        CREATE POLICY only_one ON lf.inert FOR SELECT TO ${app} USING (id = 1);
+      CREATE TABLE lf.per_row (id int); INSERT INTO lf.per_row VALUES (1), (2), (3); ALTER TABLE lf.per_row ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lf.per_row TO ${app};
+        CREATE POLICY mine ON lf.per_row FOR SELECT TO ${app} USING (id = current_setting('app.uid')::int);
+      CREATE TABLE lf.serials (id serial, note text); GRANT INSERT ON lf.serials TO ${app};
+      SET ROLE ${owner}; CREATE TABLE lf.owned (id int); INSERT INTO lf.owned VALUES (1), (2), (3); ALTER TABLE lf.owned ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY mine ON lf.owned FOR SELECT TO ${owner} USING (id = 1); RESET ROLE;
+      -- Needs a choice (which roles should keep reading?): reported, not fixed.
+      CREATE TABLE lf.shared (id int); ALTER TABLE lf.shared ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lf.shared TO PUBLIC; CREATE POLICY first ON lf.shared FOR SELECT USING (id = 1);`);
+    const rulesOn = async () => (await lint(db.pool, { schemas: ['lf'] })).findings.map((f) => `${f.rule} ${f.object}`).sort();
+    const before = await rulesOn();
+    const fixable = ['policies-rls-disabled lf.inert', 'per-row-function-call policy "mine" on lf.per_row', 'insert-without-sequence-usage lf.serials', 'owner-rls-not-forced lf.owned'];
+    expect(before).toEqual(expect.arrayContaining([...fixable, 'public-grant-on-rls-table lf.shared']));
+    const seenAs = (role: string, table: string) => asUser(role, `SELECT count(*) AS n FROM lf.${table}`);
+    const inserts = () => asUser(r.lt_app, 'SELECT 1 AS n', "INSERT INTO lf.serials (note) VALUES ('x')");
+    expect([await seenAs(r.lt_app, 'inert'), await seenAs(r.lt_owner, 'owned'), await inserts()]).toEqual([3, 3, 'permission denied for sequence serials_id_seq']);
+
+    const env: NodeJS.ProcessEnv = { ...process.env, PG_ACCESS_FROM_SOURCE: '1' };
+    for (const key of ['DATABASE_URL', 'NO_COLOR', 'FORCE_COLOR', 'DEBUG', 'CI']) delete env[key];
+    const run = (args: string[]) => runNodeProcess(dir, [path.join(repo, 'bin/pg-access.js'), 'lint', '--url', db.url, '--schema', 'lf', ...args], env);
+    // Nothing is applied by --fix, and a misplaced option is an error.
+    expect((await run(['--out', 'migrations'])).stderr).toContain('give --fix <name>');
+    const fixed = await run(['--fix', 'lint_fixes', '--out', 'migrations', '--fail-on', 'never']);
+    expect(fixed.code).toBe(0);
+    expect(fixed.stderr).toMatch(/Wrote sql migration "lint_fixes" fixing 4 findings/);
+    expect(fixed.stderr).toMatch(/\d+ findings? needs? a person's choice/);
+    // The header and the output say who loses what: the owner is now held to its policy.
+    expect(fixed.stderr).toMatch(new RegExp(`narrowed +${r.lt_owner} SELECT on lf\\.owned narrowed: every row → rows where \\(id = 1\\)`));
+    expect(await rulesOn()).toEqual(before);
+    const folder = path.join(dir, 'migrations', (await import('node:fs')).readdirSync(path.join(dir, 'migrations'))[0]!);
+    const { readFileSync } = await import('node:fs');
+
+    await db.query(readFileSync(path.join(folder, 'up.sql'), 'utf8'));
+    const after = await rulesOn();
+    for (const f of fixable) expect(after).not.toContain(f);
+    expect(after).toContain('public-grant-on-rls-table lf.shared');
+    expect([await seenAs(r.lt_app, 'inert'), await seenAs(r.lt_owner, 'owned'), await inserts()]).toEqual([1, 1, 1]);
+    // The per-row call is wrapped: an InitPlan, and the same rows.
+    expect(await seenAs(r.lt_app, 'per_row')).toBe(1);
+    expect(await asRole(db.pool, r.lt_app, { 'app.uid': '1' }, async (c) => (await c.query('EXPLAIN (COSTS OFF) SELECT * FROM lf.per_row')).rows.map((x) => x['QUERY PLAN']).join('\n'))).toMatch(/InitPlan/);
+
+    await db.query(readFileSync(path.join(folder, 'down.sql'), 'utf8'));
+    expect(await rulesOn()).toEqual(before);
+    expect([await seenAs(r.lt_app, 'inert'), await seenAs(r.lt_owner, 'owned'), await inserts()]).toEqual([3, 3, 'permission denied for sequence serials_id_seq']);
   });
 });

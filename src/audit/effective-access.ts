@@ -99,7 +99,12 @@ export function oneLine(text: string): string {
 const READ_ALL = 'pg_read_all_data';
 const WRITE_ALL = 'pg_write_all_data';
 
-export function effectiveAccess(catalog: CatalogSnapshot): EffectiveAccess {
+/**
+ * The roles whose privileges each role has: itself and the groups it
+ * inherits from (PostgreSQL 16 and later: per membership; before: by the
+ * member's INHERIT), the database owner's pg_database_owner included.
+ */
+export function privilegesOfRoles(catalog: CatalogSnapshot): (role: string) => ReadonlySet<string> {
   const v16 = catalog.server.versionNum >= 160000;
   const roleInherits = (name: string) => catalog.roles.get(name)?.inherit ?? true;
   // Each role's groups whose privileges it has directly (one inheriting membership).
@@ -108,7 +113,7 @@ export function effectiveAccess(catalog: CatalogSnapshot): EffectiveAccess {
   for (const m of catalog.memberships) if (v16 ? m.inherit === true : roleInherits(m.member)) edge(m.member, m.role);
   if (catalog.database) edge(catalog.database.owner, 'pg_database_owner');
   const privilegesOf = new Map<string, Set<string>>();
-  const privsOf = (role: string): Set<string> => {
+  return (role: string): Set<string> => {
     let found = privilegesOf.get(role);
     if (found) return found;
     found = new Set([role]);
@@ -117,6 +122,10 @@ export function effectiveAccess(catalog: CatalogSnapshot): EffectiveAccess {
     privilegesOf.set(role, found);
     return found;
   };
+}
+
+export function effectiveAccess(catalog: CatalogSnapshot): EffectiveAccess {
+  const privsOf = privilegesOfRoles(catalog);
 
   const roles: AuditedRole[] = [...catalog.roles.values()]
     .map((r) => ({ name: r.name, login: r.login, superuser: r.superuser, bypassRls: r.bypassRls }))

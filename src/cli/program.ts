@@ -94,6 +94,9 @@ export function buildProgram(ctx: CliContext, version: string, done: (code: Exit
     .option('--sarif', 'print the findings as SARIF 2.1.0, for GitHub code scanning')
     .option('--declared', "lint the state the config's declaration would leave (its plan played on the catalogs) instead of the database as it is")
     .addOption(new Option('--fail-on <severity>', "exit 1 when a finding is at least this severe (default: the config's lint.failOn, else error)").choices(['error', 'warning', 'info', 'never']))
+    .option('--fix <name>', 'write the fixes that need no choice (enable or force RLS, wrap per-row calls, grant a serial column\'s sequence) as a migration of this name, with its downgrade; applies nothing')
+    .addOption(new Option('-f, --format <format>', "with --fix: migration format (default: the config's format, else sql)").choices(['sql', 'drizzle']))
+    .option('-o, --out <dir>', "with --fix: migrations folder (default: the config's out; required without a config)")
     .action(async (options) => done(await lintCommand(ctx, options, version)));
 
   return program;

@@ -16,6 +16,8 @@ export interface CatalogSequence {
   readonly name: string;
   readonly owner: string;
   readonly acl: readonly AclEntry[];
+  /** Owned by an identity column: inserts take its values without any privilege on it (a serial column's default needs USAGE). */
+  readonly identity?: true;
 }
 
 export interface CatalogTable {

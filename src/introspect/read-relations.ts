@@ -28,7 +28,7 @@ JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = w.name AND c.relkind I
 // Sequences a table owns: serial columns depend on them automatically ('a'),
 // identity columns internally ('i').
 const OWNED_SEQUENCES_SQL = `SELECT d.refobjid::int8::text AS table_oid, s.oid::int8::text AS oid, sn.nspname::text AS schema, s.relname::text AS name,
-  pg_get_userbyid(s.relowner)::text AS owner, ${aclItems('s.relacl')} AS acl
+  pg_get_userbyid(s.relowner)::text AS owner, ${aclItems('s.relacl')} AS acl, d.deptype = 'i' AS identity
 FROM pg_depend d
 JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
 JOIN pg_namespace sn ON sn.oid = s.relnamespace
@@ -193,5 +193,5 @@ export async function readDeclaredSequences(query: CatalogQuery, wanted: readonl
 }
 
 function toSequence(r: Record<string, any>, intern: Intern): CatalogSequence {
-  return { oid: Number(r.oid), schema: intern(r.schema), name: r.name, owner: intern(r.owner), acl: intern.acl(r.acl, r.owner) };
+  return { oid: Number(r.oid), schema: intern(r.schema), name: r.name, owner: intern(r.owner), acl: intern.acl(r.acl, r.owner), ...(r.identity === true ? { identity: true } : {}) };
 }

@@ -1,7 +1,8 @@
 import type { EffectiveAccess } from '../audit/effective-access.js';
 import type { CatalogSnapshot } from '../introspect/catalog-snapshot.js';
+import type { Op } from '../ops/op.js';
 import type { DefinerFacts } from './definer-facts.js';
-import type { PerRowCall } from './per-row-calls.js';
+import type { PolicyPlans } from './policy-plans.js';
 
 /*
  * A lint rule: a stable id, a severity, why it matters and how to fix it,
@@ -17,8 +18,8 @@ export const LINT_SEVERITIES: readonly LintSeverity[] = ['error', 'warning', 'in
 export interface LintFacts {
   readonly catalog: CatalogSnapshot;
   readonly access: EffectiveAccess;
-  /** What the planner evaluates per row (per-row-calls); absent when nothing was planned. */
-  readonly perRowCalls?: readonly PerRowCall[];
+  /** What the planner does with each policy's USING (policy-plans); absent when nothing was planned. */
+  readonly plans?: PolicyPlans;
   /** SECURITY DEFINER routines and owner-rights views of the linted schemas (definer-facts); absent when not read. */
   readonly definer?: DefinerFacts;
 }
@@ -31,6 +32,13 @@ export interface LintFinding {
   readonly message: string;
   /** What to change. */
   readonly fix: string;
+  /**
+   * The operations that carry the fix out, when it is mechanical and changes
+   * nothing but what the finding names (lint --fix writes them as a
+   * migration, with their downgrade); absent when the fix needs a person's
+   * choice (which grant to revoke, what search_path a function needs).
+   */
+  readonly repair?: readonly Op[];
 }
 
 export interface LintRule {

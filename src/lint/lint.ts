@@ -6,7 +6,7 @@ import type { CatalogSnapshot } from '../introspect/catalog-snapshot.js';
 import { DISCOVERY_KEYS, readDiscovered, type DiscoveryOptions } from '../introspect/read-discovered.js';
 import { LINT_SEVERITIES, type LintFinding, type LintRule, type LintSeverity } from './lint-rule.js';
 import { LINT_RULES } from './rules/index.js';
-import { perRowCalls, type PerRowCall } from './per-row-calls.js';
+import { planPolicies, type PolicyPlans } from './policy-plans.js';
 import { definerFacts, type DefinerFacts } from './definer-facts.js';
 import type { AccessDeclaration } from '../declare/declarations.js';
 import { plan, type PlanOptions } from '../plan/plan.js';
@@ -30,6 +30,8 @@ export interface LintResult {
   readonly suppressed: readonly (LintFinding & { readonly reason: string })[];
   /** Ignore entries that matched nothing (stale: the problem is gone, or the object was misspelled). */
   readonly unusedIgnores: readonly LintIgnore[];
+  /** @internal The catalogs linted (the database's, or the state a declaration would leave): lint --fix plans its repairs on them. */
+  readonly catalog: CatalogSnapshot;
 }
 
 const LINT_KEYS = [...DISCOVERY_KEYS, 'ignore'];
@@ -39,9 +41,9 @@ export async function lint(db: Queryable, options: LintOptions = {}): Promise<Li
   checkOptionKeys('lint()', options, LINT_KEYS);
   const ignore = validateIgnores(options.ignore ?? [], 'lint({ ignore })');
   const { catalog, found } = await readDiscovered(db, options, 'lint()');
-  const calls = await withSession(db, (session) => perRowCalls(session, catalog, options.lockTimeoutMs ?? 5000));
+  const plans = await withSession(db, (session) => planPolicies(session, catalog, options.lockTimeoutMs ?? 5000));
   const definer = await definerFacts(db, found.schemas, catalog.server.versionNum);
-  return { database: catalog.server.database, schemas: found.schemas, ...lintCatalog(catalog, ignore, LINT_RULES, calls, definer) };
+  return { database: catalog.server.database, schemas: found.schemas, ...lintCatalog(catalog, ignore, LINT_RULES, plans, definer), catalog };
 }
 
 /** The rules over a snapshot (a live database's, or the state a plan would leave), with the ignores applied. */
@@ -49,10 +51,10 @@ export function lintCatalog(
   catalog: CatalogSnapshot,
   ignore: readonly LintIgnore[] = [],
   rules: readonly LintRule[] = LINT_RULES,
-  calls?: readonly PerRowCall[],
+  plans?: PolicyPlans,
   definer?: DefinerFacts,
 ): Pick<LintResult, 'findings' | 'suppressed' | 'unusedIgnores'> {
-  const facts = { catalog, access: effectiveAccess(catalog), ...(calls ? { perRowCalls: calls } : {}), ...(definer ? { definer } : {}) };
+  const facts = { catalog, access: effectiveAccess(catalog), ...(plans ? { plans } : {}), ...(definer ? { definer } : {}) };
   const all: LintFinding[] = rules.flatMap((rule) => rule.check(facts).map((f) => ({ rule: rule.id, severity: rule.severity, ...f })));
   const used = new Set<LintIgnore>();
   const findings: LintFinding[] = [];
@@ -102,9 +104,9 @@ export async function lintDeclaration(
   const planned = await plan(db, declaration, { ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }), ...(options.extraConnection ? { extraConnection: options.extraConnection } : {}), impact: true });
   const state = planned.stateAfter!;
   // The declared texts are planned as WHERE clauses on the real tables: that needs no policy to exist.
-  const calls = await withSession(db, (session) => perRowCalls(session, state, options.lockTimeoutMs ?? 5000));
+  const plans = await withSession(db, (session) => planPolicies(session, state, options.lockTimeoutMs ?? 5000));
   const schemas = [...new Set([...state.tables.values()].map((t) => t.schema))].sort();
   // Routines and views are not declared: the definer rules read them as they are, in the declared tables' schemas.
   const definer = await definerFacts(db, schemas, state.server.versionNum);
-  return { database: planned.server.database, schemas, ...lintCatalog(state, ignore, LINT_RULES, calls, definer) };
+  return { database: planned.server.database, schemas, ...lintCatalog(state, ignore, LINT_RULES, plans, definer), catalog: state };
 }

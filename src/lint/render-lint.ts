@@ -1,5 +1,5 @@
 import type { LintResult } from './lint.js';
-import type { LintSeverity } from './lint-rule.js';
+import type { LintFinding, LintSeverity } from './lint-rule.js';
 import { LINT_RULES } from './rules/index.js';
 
 /*
@@ -12,7 +12,9 @@ import { LINT_RULES } from './rules/index.js';
 export const LINT_JSON_VERSION = 1;
 
 export function lintToJson(result: LintResult): unknown {
-  return { version: LINT_JSON_VERSION, database: result.database, schemas: result.schemas, findings: result.findings, suppressed: result.suppressed, unusedIgnores: result.unusedIgnores };
+  // A finding's repair is operations for lint --fix, not part of the documented JSON: `fixable` says whether it has one.
+  const shown = <F extends LintFinding>({ repair, ...f }: F) => ({ ...f, fixable: repair !== undefined });
+  return { version: LINT_JSON_VERSION, database: result.database, schemas: result.schemas, findings: result.findings.map(shown), suppressed: result.suppressed.map(shown), unusedIgnores: result.unusedIgnores };
 }
 
 export function formatLint(result: LintResult): string {

@@ -194,6 +194,35 @@ interface PlanStates {
 }
 
 /** Effective access before and after the plan's operations, compared; nothing to evaluate when there is no operation. */
+/**
+ * @internal A plan of given operations on the catalogs they were chosen
+ * from (lint --fix): ordered, inverted and fenced as a declared plan's, with
+ * the access impact the operations have, so that the writers and the
+ * impact lines of a migration's header serve them unchanged.
+ */
+export function planOperations(catalog: CatalogSnapshot, ops: readonly Op[]): Plan {
+  const versionNum = catalog.server.versionNum;
+  const after = simulateOps(catalog, ops);
+  const operations = orderOperations([...ops, ...transitionFences(ops, catalog.policies, catalog.membershipEdges, versionNum, after.policies)]).map(plannedOperation);
+  const undo = ops.map(inverseOf);
+  const downOperations = orderOperations([...undo, ...transitionFences(undo, after.policies, edgesAfter(catalog.membershipEdges, ops), versionNum, catalog.policies)]).map(plannedOperation);
+  return {
+    operations,
+    downOperations,
+    up: operations.flatMap((o) => o.sql),
+    down: downOperations.flatMap((o) => o.sql),
+    isEmpty: operations.length === 0,
+    impact: planImpact(catalog, after, operations.length),
+    stateAfter: after,
+    records: [],
+    normalizationHashes: new Set(),
+    diagnostics: [],
+    server: catalog.server,
+    passwordSources: [],
+    stats: { roundTrips: 0, tables: catalog.tables.size, policies: after.policies.length, normalizedPolicies: 0, milliseconds: { declaration: 0, introspection: 0, normalization: 0, diff: 0 } },
+  };
+}
+
 function planImpact(before: CatalogSnapshot, after: CatalogSnapshot, operations: number): AccessChange[] {
   if (operations === 0) return [];
   return accessImpact(effectiveAccess(before), effectiveAccess(after));

@@ -1,4 +1,8 @@
 import type { LintRule } from '../lint-rule.js';
+import { insertWithoutSequenceUsage } from './insert-without-sequence-usage.js';
+import { ownerRlsNotForced } from './owner-rls-not-forced.js';
+import { policyFilterWithoutIndex } from './policy-filter-without-index.js';
+import { userEditableMetadata } from './user-editable-metadata.js';
 import { functionSearchPathMutable } from './function-search-path-mutable.js';
 import { multiplePermissivePolicies } from './multiple-permissive-policies.js';
 import { securityDefinerExecutable } from './security-definer-executable.js';
@@ -19,6 +23,8 @@ export const LINT_RULES: readonly LintRule[] = [
   restrictivePolicyWithoutUsing,
   rlsDisabledExposed,
   policyAlwaysTrue,
+  userEditableMetadata,
+  ownerRlsNotForced,
   permissivePolicyWithoutClause,
   unreachablePolicy,
   publicGrantOnRlsTable,
@@ -26,6 +32,8 @@ export const LINT_RULES: readonly LintRule[] = [
   securityDefinerExecutable,
   functionSearchPathMutable,
   perRowFunctionCall,
+  policyFilterWithoutIndex,
+  insertWithoutSequenceUsage,
   rlsEnabledNoPolicy,
   multiplePermissivePolicies,
 ];
