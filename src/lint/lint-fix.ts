@@ -18,15 +18,16 @@ export interface LintFixes {
  * The same statement asked by two findings is made once.
  */
 export function lintFixes(result: LintResult): LintFixes {
-  const fixed = result.findings.filter((f) => f.repair !== undefined && f.repair.length > 0);
+  const repairs = new Map(result.findings.flatMap((f) => (f.repair ? [[f, f.repair()] as const] : [])).filter(([, ops]) => ops.length > 0));
+  const fixed = [...repairs.keys()];
   const seen = new Set<string>();
-  const ops = fixed.flatMap((f) => f.repair!).filter((op) => {
+  const ops = [...repairs.values()].flat().filter((op) => {
     const key = renderOp(op).join(';\n');
     return seen.has(key) ? false : (seen.add(key), true);
   });
   return {
     plan: ops.length ? planOperations(result.catalog, ops) : null,
     fixed,
-    leftToPerson: result.findings.filter((f) => f.repair === undefined || f.repair.length === 0),
+    leftToPerson: result.findings.filter((f) => !repairs.has(f)),
   };
 }

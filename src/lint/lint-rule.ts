@@ -37,8 +37,10 @@ export interface LintFinding {
    * nothing but what the finding names (lint --fix writes them as a
    * migration, with their downgrade); absent when the fix needs a person's
    * choice (which grant to revoke, what search_path a function needs).
+   * A function, called only by lint --fix: tens of thousands of findings
+   * need no operations otherwise.
    */
-  readonly repair?: readonly Op[];
+  readonly repair?: () => readonly Op[];
 }
 
 export interface LintRule {

@@ -1,6 +1,6 @@
 import type { LintRule } from '../lint-rule.js';
 import { tableName } from '../lint-rule.js';
-import { privilegesOfRoles } from '../../audit/effective-access.js';
+import { privilegesOfRoles, type AccessCell } from '../../audit/effective-access.js';
 import { grant } from '../../ops/grant.op.js';
 import { quoteIdent, quoteQualified } from '../../render/sql/quote.js';
 
@@ -19,10 +19,17 @@ export const insertWithoutSequenceUsage: LintRule = {
   check: ({ catalog, access }) => {
     const privsOf = privilegesOfRoles(catalog);
     const findings: ReturnType<LintRule['check']>[number][] = [];
+    // Who may insert, by table: one pass over the cells (a million at 10,000 tables).
+    const insertersOf = new Map<string, AccessCell[]>();
+    for (const c of access.cells) {
+      if (c.command !== 'INSERT' || (c.access !== 'all' && c.access !== 'filtered')) continue;
+      const key = `${c.schema}\0${c.table}`;
+      insertersOf.set(key, [...(insertersOf.get(key) ?? []), c]);
+    }
     for (const t of catalog.tables.values()) {
       const serial = t.sequences.filter((s) => s.identity !== true);
       if (serial.length === 0) continue;
-      const inserters = access.cells.filter((c) => c.schema === t.schema && c.table === t.name && c.command === 'INSERT' && (c.access === 'all' || c.access === 'filtered'));
+      const inserters = insertersOf.get(`${t.schema}\0${t.name}`) ?? [];
       for (const s of serial) {
         const lacking = inserters
           .filter((c) => {
@@ -38,7 +45,7 @@ export const insertWithoutSequenceUsage: LintRule = {
           object: tableName(t),
           message: `${shown.join(', ')} may insert into ${tableName(t)} but ${lacking.length > 1 ? 'hold' : 'holds'} neither USAGE nor UPDATE on ${s.schema}.${s.name}, the sequence of its serial column: an insert that takes the column's default fails.`,
           fix: `GRANT USAGE ON SEQUENCE ${quoteQualified(s.schema, s.name)} TO ${lacking.map((role) => (role === 'public' ? 'PUBLIC' : quoteIdent(role))).join(', ')} (pg-access adds it for declared INSERT grants unless implied grants are off), or make the column an identity column.`,
-          repair: lacking.map((grantee) => grant({ target: { kind: 'sequence', schema: s.schema, name: s.name }, grantee, privileges: ['USAGE'], withGrantOption: false, hadWithoutGrantOption: false })),
+          repair: () => lacking.map((grantee) => grant({ target: { kind: 'sequence', schema: s.schema, name: s.name }, grantee, privileges: ['USAGE'], withGrantOption: false, hadWithoutGrantOption: false })),
         });
       }
     }

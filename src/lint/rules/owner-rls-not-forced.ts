@@ -1,6 +1,7 @@
 import type { LintRule } from '../lint-rule.js';
 import { tableName } from '../lint-rule.js';
 import { privilegesOfRoles } from '../../audit/effective-access.js';
+import type { Policy } from '../../model/policy.js';
 import { qualifiedKey } from '../../model/qualified-name.js';
 import { setRls } from '../../ops/set-rls.op.js';
 import { quoteQualified } from '../../render/sql/quote.js';
@@ -21,12 +22,14 @@ export const ownerRlsNotForced: LintRule = {
   check: ({ catalog, access }) => {
     const privsOf = privilegesOfRoles(catalog);
     const byTable = new Map<string, Set<string>>();
+    const policiesOf = new Map<string, Policy[]>();
+    for (const p of catalog.policies) policiesOf.set(`${p.schema}\0${p.table}`, [...(policiesOf.get(`${p.schema}\0${p.table}`) ?? []), p]);
     for (const c of access.cells) {
       if (c.bypass !== 'owner' || c.command !== 'SELECT') continue;
       const role = catalog.roles.get(c.role);
       if (!role?.login) continue;
       const privs = privsOf(c.role);
-      const named = catalog.policies.some((p) => p.schema === c.schema && p.table === c.table && p.roles.some((r) => r === 'public' || privs.has(r)));
+      const named = (policiesOf.get(`${c.schema}\0${c.table}`) ?? []).some((p) => p.roles.some((r) => r === 'public' || privs.has(r)));
       if (!named) continue;
       const key = `${c.schema}\0${c.table}`;
       byTable.set(key, (byTable.get(key) ?? new Set()).add(c.role));
@@ -39,7 +42,7 @@ export const ownerRlsNotForced: LintRule = {
         object: tableName({ schema, name }),
         message: `${who} can log in and ${roles.size > 1 ? 'have' : 'has'} the privileges of ${owner ?? 'the owner'}, the owner of ${schema}.${name}, whose row security is enabled but not forced: the policies written for ${roles.size > 1 ? 'them' : 'it'} do not apply, and ${roles.size > 1 ? 'they see' : 'it sees'} every row.`,
         fix: `ALTER TABLE ${quoteQualified(schema, name)} FORCE ROW LEVEL SECURITY (declared: rls: 'force'), or connect the application as a role that does not own the table.`,
-        repair: [setRls(schema, name, 'forced', true)],
+        repair: () => [setRls(schema, name, 'forced', true)],
       };
     });
   },

@@ -19,6 +19,6 @@ export const perRowFunctionCall: LintRule = {
       message: `${policyName(c.policy)} evaluates ${c.functions.map((f) => `${f}()`).join(', ')} for every row its table's scan reads (the plan has it in a Filter, and no index takes it).`,
       fix: `Wrap each call in a scalar sub-select so that PostgreSQL evaluates it once per query: USING ${c.rewritten}`,
       // The same rows for every query: the call's value does not depend on the row.
-      repair: changePolicy(c.policy, { ...c.policy, using: c.rewritten }),
+      repair: () => changePolicy(c.policy, { ...c.policy, using: c.rewritten }),
     })),
 };

@@ -18,7 +18,7 @@ export const policiesRlsDisabled: LintRule = {
         message: `${withPolicies.get(`${t.schema}\0${t.name}`)} polic${withPolicies.get(`${t.schema}\0${t.name}`) === 1 ? 'y is' : 'ies are'} defined on ${tableName(t)}, but row-level security is disabled: none is enforced.`,
         fix: `ALTER TABLE ${tableName(t)} ENABLE ROW LEVEL SECURITY (in a declaration: table('${tableName(t)}', { rls: true, ... })), or drop the policies if they are not meant to apply.`,
         // Narrows access to what the policies allow; the migration's header lists who loses what.
-        repair: [setRls(t.schema, t.name, 'enabled', true)],
+        repair: () => [setRls(t.schema, t.name, 'enabled', true)],
       }));
   },
 };
