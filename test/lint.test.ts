@@ -299,6 +299,19 @@ describe('function-search-path-mutable counts pg_temp', () => {
   });
 });
 
+describe('policy-always-true asks the planner, not a list of spellings', () => {
+  it("a clause PostgreSQL folds to true (x OR true) is reported, and admits every row; a clause on the session is not", async () => {
+    const app = quoteIdent(r.lt_app);
+    await db.query(`CREATE TABLE lt.or_true (id int); INSERT INTO lt.or_true VALUES (1), (2), (3); ALTER TABLE lt.or_true ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lt.or_true TO ${app};
+      CREATE POLICY debug ON lt.or_true FOR SELECT TO ${app} USING (id = 1 OR true);
+      CREATE TABLE lt.session_gate (id int); ALTER TABLE lt.session_gate ENABLE ROW LEVEL SECURITY; GRANT SELECT ON lt.session_gate TO ${app};
+      CREATE POLICY signed_in ON lt.session_gate FOR SELECT TO ${app} USING (current_setting('app.uid', true) IS NOT NULL);`);
+    expect((await findingsOn('lt.or_true')).map((f) => f.rule)).toContain('policy-always-true');
+    expect(await seen(r.lt_app, 'or_true')).toBe(3);
+    expect((await findingsOn('lt.session_gate')).map((f) => f.rule)).not.toContain('policy-always-true');
+  });
+});
+
 describe('insert-without-sequence-usage knows identity columns', () => {
   it('an identity column takes its value without any privilege on its sequence: not reported, and the insert works', async () => {
     expect((await findingsOn('lt.identities')).map((f) => f.rule)).not.toContain('insert-without-sequence-usage');

@@ -4,12 +4,11 @@ import type { Policy } from '../model/policy.js';
 import { quoteIdent } from '../render/sql/quote.js';
 
 /*
- * What PostgreSQL's planner does with each policy's USING, rather than what
- * the text suggests. Two facts come from the same plan:
+ * What PostgreSQL's planner does with each policy's clauses, rather than
+ * what the text suggests. Three facts come from the same plans:
  *
  * Which policies call current_setting() or auth.uid()-style functions once
- * per row: a call
- * wrapped in a scalar sub-select is an InitPlan (evaluated once per query),
+ * per row: a call wrapped in a scalar sub-select is an InitPlan (evaluated once per query),
  * and a bare call compared with an indexed column becomes an index condition
  * (evaluated once per scan). Each distinct USING text is planned as a WHERE
  * clause on its table, with sequential scans discouraged so that an index
@@ -22,6 +21,10 @@ import { quoteIdent } from '../render/sql/quote.js';
  * sequential scans discouraged, the plan still reads the table by a Seq
  * Scan, so every query under the policy reads every row. The column
  * compared is named from the plan's Filter; the index to add leads with it.
+ *
+ * Which clauses are true for every row: the planner folds constants, so
+ * `1 = 1`, `owner = 1 OR true` and `'a' = 'a'` leave a bare scan with no
+ * filter, where a text list knows only the spellings it lists.
  */
 
 /** Functions whose value is the same for every row of a query, worth evaluating once. */
@@ -44,39 +47,48 @@ export interface UnindexedFilter {
 export interface PolicyPlans {
   readonly perRowCalls: readonly PerRowCall[];
   readonly unindexed: readonly UnindexedFilter[];
+  /** Clauses the planner folds away (no filter left): true for every row, however they are written (`1 = 1`, `x OR true`). */
+  readonly alwaysTrue: readonly { readonly policy: Policy; readonly clause: 'using' | 'withCheck' }[];
 }
 
 interface PlannedText {
   readonly perRow: string[];
   readonly unindexed: string[];
+  readonly alwaysTrue: boolean;
 }
 
-/** Plans the USING of each policy on tables of `catalog` (but INSERT's, which has none) in one read-only transaction. */
+/** Plans each clause of each policy on tables of `catalog` as a WHERE clause on its table, in one read-only transaction. */
 export async function planPolicies(db: Queryable, catalog: CatalogSnapshot, lockTimeoutMs: number): Promise<PolicyPlans> {
-  const candidates = catalog.policies.filter((p) => p.using !== null && p.command !== 'INSERT' && (ONCE_PER_QUERY.test(p.using) || p.using.includes('=')));
-  if (candidates.length === 0) return { perRowCalls: [], unindexed: [] };
+  const candidates = catalog.policies.filter((p) => p.using !== null || p.withCheck !== null);
+  if (candidates.length === 0) return { perRowCalls: [], unindexed: [], alwaysTrue: [] };
   const tables = [...new Set(candidates.map((p) => `${p.schema}\0${p.table}`))];
   await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
     await db.query(`SELECT set_config('lock_timeout', $1, true), set_config('enable_seqscan', 'off', true)`, [`${lockTimeoutMs}ms`]);
     const { rows } = await db.query(SHAPES_SQL, [tables.map((t) => t.split('\0')[0]), tables.map((t) => t.split('\0')[1])]);
     const shapeOf = new Map(rows.map((r) => [`${r.schema}\0${r.name}`, { shape: r.shape as string, columns: r.columns as string[], leading: r.leading as string[] }]));
-    const planned = new Map<string, PlannedText>();
+    const planned = new Map<string, PlannedText | null>();
     const perRowCalls: PerRowCall[] = [];
     const unindexed: UnindexedFilter[] = [];
+    const alwaysTrue: PolicyPlans['alwaysTrue'][number][] = [];
     for (const p of candidates) {
       const shape = shapeOf.get(`${p.schema}\0${p.table}`);
       if (!shape) continue;
-      const key = `${shape.shape}\0${p.using}`;
-      let found = planned.get(key);
-      if (found === undefined) {
-        found = await planText(db, p, shape.columns, new Set(shape.leading));
-        planned.set(key, found);
+      const plannedText = async (text: string) => {
+        const key = `${shape.shape}\0${text}`;
+        if (!planned.has(key)) planned.set(key, await planText(db, p, text, shape.columns, new Set(shape.leading)));
+        return planned.get(key)!;
+      };
+      if (p.using !== null) {
+        const found = await plannedText(p.using);
+        // Reads go through USING; an INSERT policy has none.
+        if (found?.perRow.length) perRowCalls.push({ policy: p, functions: found.perRow, rewritten: wrapCalls(p.using) });
+        if (found?.unindexed.length) unindexed.push({ policy: p, columns: found.unindexed });
+        if (found?.alwaysTrue) alwaysTrue.push({ policy: p, clause: 'using' });
       }
-      if (found.perRow.length) perRowCalls.push({ policy: p, functions: found.perRow, rewritten: wrapCalls(p.using!) });
-      if (found.unindexed.length) unindexed.push({ policy: p, columns: found.unindexed });
+      if (p.withCheck !== null && (await plannedText(p.withCheck))?.alwaysTrue) alwaysTrue.push({ policy: p, clause: 'withCheck' });
     }
-    return { perRowCalls, unindexed };
+    return { perRowCalls, unindexed, alwaysTrue };
   } finally {
     await db.query('COMMIT').catch(() => undefined);
   }
@@ -109,14 +121,14 @@ const PLANNING_VALUES = ['0', '00000000-0000-0000-0000-000000000000', 'x', '{}',
  * equality with a per-query value, none of them leading an index; nothing if
  * the text cannot be planned.
  */
-async function planText(db: Queryable, p: Policy, columns: readonly string[], leading: ReadonlySet<string>): Promise<PlannedText> {
-  const settings = [...new Set([...p.using!.matchAll(/current_setting\('((?:[^']|'')+)'(?:::text)?\)/g)].map((m) => m[1]!.replaceAll("''", "'")))];
+async function planText(db: Queryable, p: Policy, text: string, columns: readonly string[], leading: ReadonlySet<string>): Promise<PlannedText | null> {
+  const settings = [...new Set([...text.matchAll(/current_setting\('((?:[^']|'')+)'(?:::text)?\)/g)].map((m) => m[1]!.replaceAll("''", "'")))];
   let rows: Record<string, any>[] | undefined;
   for (const value of settings.length ? PLANNING_VALUES : ['']) {
     await db.query('SAVEPOINT pg_access_plan');
     try {
       if (settings.length) await db.query('SELECT set_config(name, $2, true) FROM unnest($1::text[]) AS name', [settings, value]);
-      rows = (await db.query(`EXPLAIN (FORMAT JSON, COSTS OFF) SELECT 1 FROM ONLY ${quoteIdent(p.schema)}.${quoteIdent(p.table)} WHERE ${p.using}`)).rows;
+      rows = (await db.query(`EXPLAIN (FORMAT JSON, COSTS OFF) SELECT 1 FROM ONLY ${quoteIdent(p.schema)}.${quoteIdent(p.table)} WHERE ${text}`)).rows;
       await db.query('RELEASE SAVEPOINT pg_access_plan');
       break;
     } catch (error) {
@@ -125,7 +137,7 @@ async function planText(db: Queryable, p: Policy, columns: readonly string[], le
       if ((error as { code?: string }).code === '55P03') throw error;
     }
   }
-  if (!rows) return { perRow: [], unindexed: [] };
+  if (!rows) return null;
   const filters: string[] = [];
   const seqScanFilters: string[] = [];
   const walk = (node: Record<string, unknown>) => {
@@ -138,7 +150,9 @@ async function planText(db: Queryable, p: Policy, columns: readonly string[], le
   const names = new Set<string>();
   for (const f of filters) for (const m of f.matchAll(new RegExp(ONCE_PER_QUERY.source, 'g'))) names.add(m[1]!);
   const compared = new Set(seqScanFilters.flatMap((f) => comparedWithValue(f, columns)));
-  return { perRow: [...names].sort(), unindexed: [...compared].filter((c) => !leading.has(c)).sort() };
+  // Folded to nothing: the whole plan is the table's scan, without a filter or a one-time filter.
+  const alwaysTrue = plan['Node Type'] === 'Seq Scan' && plan['Relation Name'] === p.table && plan.Filter === undefined && plan.Plans === undefined;
+  return { perRow: [...names].sort(), unindexed: [...compared].filter((c) => !leading.has(c)).sort(), alwaysTrue };
 }
 
 /**
