@@ -40,7 +40,7 @@ export const ownerRlsNotForced: LintRule = {
       const who = [...roles].sort().join(', ');
       return {
         object: tableName({ schema, name }),
-        message: `${who} can log in and ${roles.size > 1 ? 'have' : 'has'} the privileges of ${owner ?? 'the owner'}, the owner of ${schema}.${name}, whose row security is enabled but not forced: the policies written for ${roles.size > 1 ? 'them' : 'it'} do not apply, and ${roles.size > 1 ? 'they see' : 'it sees'} every row.`,
+        message: `${who} can log in and ${roles.size > 1 ? 'have' : 'has'} ${[...roles].every((r) => r === owner) ? 'the rights of the owner' : `the privileges of ${owner}, the owner`} of ${schema}.${name}, whose row security is enabled but not forced: the policies written for ${roles.size > 1 ? 'them' : 'it'} do not apply, and ${roles.size > 1 ? 'they see' : 'it sees'} every row.`,
         fix: `ALTER TABLE ${quoteQualified(schema, name)} FORCE ROW LEVEL SECURITY (declared: rls: 'force'), or connect the application as a role that does not own the table.`,
         repair: () => [setRls(schema, name, 'forced', true)],
       };

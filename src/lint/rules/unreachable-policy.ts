@@ -21,8 +21,11 @@ export const unreachablePolicy: LintRule = {
       if (c.access !== 'filtered' && c.access !== 'none') continue;
       for (const name of c.policies) reached.add(`${c.schema}\0${c.table}\0${name}\0${c.command}`);
     }
+    // On a table without row security no policy applies to anyone: policies-rls-disabled says so.
+    const rlsOff = new Set([...catalog.tables.values()].filter((t) => !t.rlsEnabled).map((t) => `${t.schema}\0${t.name}`));
     return catalog.policies
       .filter((p) => {
+        if (rlsOff.has(`${p.schema}\0${p.table}`)) return false;
         const commands = p.command === 'ALL' ? ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] : [p.command];
         return !commands.some((command) => reached.has(`${p.schema}\0${p.table}\0${p.name}\0${command}`));
       })
