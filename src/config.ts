@@ -1,3 +1,5 @@
+import type { BuiltinMigrationFormat } from './render/migration/write-migration.js';
+
 /**
  * The shape of `pg-access.config.ts`, read by the `pg-access` CLI. Relative
  * paths are resolved against the folder holding the config file.
@@ -12,7 +14,7 @@ export interface PgAccessConfig {
   /** Where `pg-access generate` writes migrations. Default './migrations'. */
   readonly out?: string;
   /** The migration format `generate` writes. Default 'sql'. */
-  readonly format?: 'sql' | 'drizzle';
+  readonly format?: BuiltinMigrationFormat | (string & {});
   /** How long `apply` waits for each table lock, in milliseconds. Default 5000. */
   readonly lockTimeoutMs?: number;
   /** `pg-access lint`: findings the team accepted (each with its reason), and the severity that fails the command. */

@@ -40,6 +40,19 @@ export { fromPostgresJs, type ExtraConnection, type Queryable } from './driver/q
 export { connectUrl, redactUrl, type ConnectedClient } from './driver/connect.js';
 export { PgAccessError } from './errors.js';
 export { quoteIdent, quoteLiteral } from './render/sql/quote.js';
+export {
+  writeMigration,
+  registerMigrationWriter,
+  migrationFormats,
+  MIGRATION_RECORDS_LIMIT,
+  type WriteMigrationOptions,
+  type WrittenMigration,
+  type MigrationFormat,
+  type BuiltinMigrationFormat,
+} from './render/migration/write-migration.js';
+export type { MigrationWriter, MigrationInput, MigrationDirection, MigrationFile, MigrationFolder } from './render/migration/migration-writer.js';
+export { sqlComment, transactionScript, migrationTimestamp } from './render/migration/migration-text.js';
+export { jsTemplateLiteral, jsComment } from './render/migration/js-literal.js';
 export type * from './model/index.js';
 export type { Op } from './ops/op.js';
 export { defineConfig, type PgAccessConfig, type DbCredentials } from './config.js';

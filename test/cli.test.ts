@@ -515,7 +515,7 @@ describe.concurrent('usage errors', () => {
 
   it('an invalid config names the option', async () => {
     const bad = project({ url: db.url, format: 'xml' }, '');
-    expectUserError(await run(bad, ['plan']), 'pg-access.config.ts', '"format"', "'sql' or 'drizzle'");
+    expectUserError(await run(bad, ['plan']), 'pg-access.config.ts', '"format"', "must be one of 'sql', 'drizzle'");
     const typo = project({ url: db.url, ouT: './x' }, '');
     expectUserError(await run(typo, ['plan']), 'unknown option "ouT"');
   });

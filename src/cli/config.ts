@@ -6,6 +6,7 @@ import type { DbCredentials, PgAccessConfig } from '../config.js';
 import type { AccessDeclaration } from '../index.js';
 import { isPgAccessError, userError } from './exit-codes.js';
 import { validateIgnores } from '../lint/lint.js';
+import { migrationFormats } from '../render/migration/write-migration.js';
 
 /** Looked up in this order in the current folder when --config is not given. */
 export const CONFIG_FILE_NAMES = ['pg-access.config.ts', 'pg-access.config.mts', 'pg-access.config.js', 'pg-access.config.mjs'] as const;
@@ -144,7 +145,9 @@ function validateConfig(config: unknown, shown: string): asserts config is PgAcc
   if (c.url !== undefined && typeof c.url !== 'string') fail(`"url" must be a connection URL string, e.g. postgres://user:password@host:5432/database.`);
   if (c.dbCredentials !== undefined) validateCredentials(c.dbCredentials, fail);
   if (c.out !== undefined && (typeof c.out !== 'string' || c.out === '')) fail(`"out" must be a folder path, e.g. out: './migrations'.`);
-  if (c.format !== undefined && c.format !== 'sql' && c.format !== 'drizzle') fail(`"format" must be 'sql' or 'drizzle', got ${JSON.stringify(c.format)}.`);
+  if (c.format !== undefined && (typeof c.format !== 'string' || !migrationFormats().includes(c.format))) {
+    fail(`"format" must be one of ${migrationFormats().map((f) => `'${f}'`).join(', ')}, got ${JSON.stringify(c.format)}.`);
+  }
   if (c.lockTimeoutMs !== undefined && !(Number.isInteger(c.lockTimeoutMs) && (c.lockTimeoutMs as number) > 0)) {
     fail(`"lockTimeoutMs" must be a positive whole number of milliseconds, got ${JSON.stringify(c.lockTimeoutMs)}.`);
   }

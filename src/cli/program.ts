@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { applyCommand } from './commands/apply-command.js';
 import { auditCommand } from './commands/audit-command.js';
 import { lintCommand } from './commands/lint-command.js';
+import { migrationFormats } from '../render/migration/write-migration.js';
 import { checkCommand } from './commands/check-command.js';
 import { generateCommand } from './commands/generate-command.js';
 import { planCommand } from './commands/plan-command.js';
@@ -38,7 +39,7 @@ export function buildProgram(ctx: CliContext, version: string, done: (code: Exit
 
   databaseCommand(program, 'generate', 'write the plan as a migration (nothing is written when the database already matches)')
     .requiredOption('-n, --name <name>', 'migration name, e.g. add_document_policies')
-    .addOption(new Option('-f, --format <format>', "migration format (default: the config's format, else sql)").choices(['sql', 'drizzle']))
+    .addOption(new Option('-f, --format <format>', "migration format (default: the config's format, else sql)").choices(migrationFormats()))
     .option('-o, --out <dir>', "migrations folder (default: the config's out, else ./migrations beside the config)")
     .action(async (options) => done(await generateCommand(ctx, options)));
 
@@ -95,7 +96,7 @@ export function buildProgram(ctx: CliContext, version: string, done: (code: Exit
     .option('--declared', "lint the state the config's declaration would leave (its plan played on the catalogs) instead of the database as it is")
     .addOption(new Option('--fail-on <severity>', "exit 1 when a finding is at least this severe (default: the config's lint.failOn, else error)").choices(['error', 'warning', 'info', 'never']))
     .option('--fix <name>', 'write the fixes that need no choice (enable or force RLS, wrap per-row calls, grant a serial column\'s sequence) as a migration of this name, with its downgrade; applies nothing')
-    .addOption(new Option('-f, --format <format>', "with --fix: migration format (default: the config's format, else sql)").choices(['sql', 'drizzle']))
+    .addOption(new Option('-f, --format <format>', "with --fix: migration format (default: the config's format, else sql)").choices(migrationFormats()))
     .option('-o, --out <dir>', "with --fix: migrations folder (default: the config's out; required without a config)")
     .action(async (options) => done(await lintCommand(ctx, options, version)));
 

@@ -1,9 +1,16 @@
 import { PgAccessError } from '../../errors.js';
 import type { Plan } from '../../plan/plan.js';
-import { writeDrizzleKitMigration } from '../drizzle/drizzle-kit-migration.js';
-import { writePlainSqlMigration } from '../plain/plain-sql-migration.js';
+import { drizzleKitWriter } from '../drizzle/drizzle-kit-migration.js';
+import { kyselyWriter } from '../kysely/kysely-migration.js';
+import { plainSqlWriter } from '../plain/plain-sql-migration.js';
+import { assertPlanHasOperations, migrationInput, migrationInstant } from './migration-text.js';
+import { commitMigration, migrationFolder, type MigrationWriter } from './migration-writer.js';
 
-export type MigrationFormat = 'sql' | 'drizzle';
+/** A registered writer's name: the built-in ones, and any registerMigrationWriter added. */
+export type MigrationFormat = string;
+
+/** The formats pg-access ships (the config's `format` completes them; others can be registered). */
+export type BuiltinMigrationFormat = 'sql' | 'drizzle' | 'kysely';
 
 export interface WriteMigrationOptions {
   /** The migrations folder (drizzle: the drizzle-kit `out` folder holding meta/_journal.json). */
@@ -15,13 +22,9 @@ export interface WriteMigrationOptions {
   readonly now?: Date;
 }
 
-/** What a format's writer returns. */
-export interface WrittenFiles {
+export interface WrittenMigration {
   /** Absolute paths of every file written or updated. */
   readonly files: readonly string[];
-}
-
-export interface WrittenMigration extends WrittenFiles {
   /** Normalization records the plan had but the migration leaves out (see MIGRATION_RECORDS_LIMIT); 0 when it carries them all. */
   readonly recordsLeftOut: number;
 }
@@ -38,20 +41,35 @@ export interface WrittenMigration extends WrittenFiles {
  */
 export const MIGRATION_RECORDS_LIMIT = 500;
 
-/** Writes the plan's up and down SQL as a migration in the given format. Implemented per format in render/<format>/. */
-export async function writeMigration(format: MigrationFormat, options: WriteMigrationOptions): Promise<WrittenMigration> {
-  const writer = Object.hasOwn(writers, format) ? writers[format] : undefined;
-  if (!writer) {
-    throw new PgAccessError('UNKNOWN_MIGRATION_FORMAT', `Unknown migration format ${JSON.stringify(format)}; expected one of ${Object.keys(writers).map((f) => `'${f}'`).join(', ')}.`);
-  }
-  const { plan } = options;
-  if (plan.records.length <= MIGRATION_RECORDS_LIMIT) return { ...(await writer(options)), recordsLeftOut: 0 };
-  const withoutRecords: Plan = { ...plan, records: [], up: plan.operations.flatMap((o) => o.sql), down: plan.downOperations.flatMap((o) => o.sql) };
-  return { ...(await writer({ ...options, plan: withoutRecords })), recordsLeftOut: plan.records.length };
+/** The writers by format, in registration order: the CLI's --format choices and the config's check come from here. */
+const writers = new Map<string, MigrationWriter>();
+
+/** Adds a format. Its name must be new: a writer never silently replaces another. */
+export function registerMigrationWriter(writer: MigrationWriter): void {
+  if (!/^[a-z][a-z0-9-]*$/.test(writer.format)) throw new PgAccessError('INVALID_MIGRATION_WRITER', `A migration format is named in lower case letters, digits and dashes; got ${JSON.stringify(writer.format)}.`);
+  if (writers.has(writer.format)) throw new PgAccessError('INVALID_MIGRATION_WRITER', `The migration format '${writer.format}' is already registered.`);
+  writers.set(writer.format, writer);
 }
 
-/** One writer per format: a new format fails to compile until it has a writer. */
-const writers: { readonly [F in MigrationFormat]: (options: WriteMigrationOptions) => Promise<WrittenFiles> } = {
-  sql: writePlainSqlMigration,
-  drizzle: writeDrizzleKitMigration,
-};
+export function migrationFormats(): string[] {
+  return [...writers.keys()];
+}
+
+export function migrationWriter(format: string): MigrationWriter {
+  const writer = writers.get(format);
+  if (!writer) throw new PgAccessError('UNKNOWN_MIGRATION_FORMAT', `Unknown migration format ${JSON.stringify(format)}; expected one of ${migrationFormats().map((f) => `'${f}'`).join(', ')}.`);
+  return writer;
+}
+
+for (const writer of [plainSqlWriter, drizzleKitWriter, kyselyWriter]) registerMigrationWriter(writer);
+
+/** Writes the plan's up and down as a migration of the given format (see migrationFormats). */
+export async function writeMigration(format: MigrationFormat, options: WriteMigrationOptions): Promise<WrittenMigration> {
+  const writer = migrationWriter(format);
+  const { plan } = options;
+  assertPlanHasOperations(plan);
+  const recordsLeftOut = plan.records.length > MIGRATION_RECORDS_LIMIT ? plan.records.length : 0;
+  const input = migrationInput(plan, options.name, migrationInstant(options.now), recordsLeftOut === 0);
+  const files = await writer.files(input, migrationFolder(options.outDir));
+  return { files: await commitMigration(options.outDir, files), recordsLeftOut };
+}
