@@ -153,3 +153,20 @@ if (error) throw error;
     expect((await db.query(`SELECT polname FROM pg_policy WHERE polrelid = 'public.docs'::regclass ORDER BY 1`)).rows.map((row) => row.polname)).toEqual([HOSTILE, 'writes'].sort());
   });
 });
+
+describe('node-pg-migrate: its CLI, up and down', () => {
+  it('migrates up (in sync, enforced) and down (the planned drift) with node-pg-migrate 9', async () => {
+    const { db, access, planned } = await docsDatabase();
+    const out = await folder('node-pg-migrate');
+    const migrations = join(out, 'migrations');
+    const { files } = await writeMigration('node-pg-migrate', { outDir: migrations, name: 'Docs access', plan: planned, now });
+    expect(files.map((f) => f.slice(migrations.length + 1))).toEqual(['20260102030405000_docs_access.ts']);
+    const bin = join(repo, 'node_modules/node-pg-migrate/bin/node-pg-migrate.js');
+    const migrate = async (direction: 'up' | 'down') => {
+      const run = await runNodeProcess(out, [bin, direction, '--migrations-dir', migrations], { ...process.env, DATABASE_URL: db.url });
+      expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+      expect(run.stdout).toContain(`MIGRATION 20260102030405000_docs_access (${direction.toUpperCase()})`);
+    };
+    await expectUpThenDown(db, access, planned, () => migrate('up'), () => migrate('down'));
+  });
+});

@@ -2,6 +2,7 @@ import { PgAccessError } from '../../errors.js';
 import type { Plan } from '../../plan/plan.js';
 import { drizzleKitWriter } from '../drizzle/drizzle-kit-migration.js';
 import { kyselyWriter } from '../kysely/kysely-migration.js';
+import { nodePgMigrateWriter } from '../node-pg-migrate/node-pg-migrate-migration.js';
 import { plainSqlWriter } from '../plain/plain-sql-migration.js';
 import { assertPlanHasOperations, migrationInput, migrationInstant } from './migration-text.js';
 import { commitMigration, migrationFolder, type MigrationWriter } from './migration-writer.js';
@@ -10,7 +11,7 @@ import { commitMigration, migrationFolder, type MigrationWriter } from './migrat
 export type MigrationFormat = string;
 
 /** The formats pg-access ships (the config's `format` completes them; others can be registered). */
-export type BuiltinMigrationFormat = 'sql' | 'drizzle' | 'kysely';
+export type BuiltinMigrationFormat = 'sql' | 'drizzle' | 'kysely' | 'node-pg-migrate';
 
 export interface WriteMigrationOptions {
   /** The migrations folder (drizzle: the drizzle-kit `out` folder holding meta/_journal.json). */
@@ -61,7 +62,7 @@ export function migrationWriter(format: string): MigrationWriter {
   return writer;
 }
 
-for (const writer of [plainSqlWriter, drizzleKitWriter, kyselyWriter]) registerMigrationWriter(writer);
+for (const writer of [plainSqlWriter, drizzleKitWriter, kyselyWriter, nodePgMigrateWriter]) registerMigrationWriter(writer);
 
 /** Writes the plan's up and down as a migration of the given format (see migrationFormats). */
 export async function writeMigration(format: MigrationFormat, options: WriteMigrationOptions): Promise<WrittenMigration> {
