@@ -170,3 +170,24 @@ describe('node-pg-migrate: its CLI, up and down', () => {
     await expectUpThenDown(db, access, planned, () => migrate('up'), () => migrate('down'));
   });
 });
+
+describe('typeorm: migration:run and migration:revert', () => {
+  it('migrates up (in sync, enforced) and down (the planned drift) with the TypeORM 1.1 CLI', async () => {
+    const { db, access, planned } = await docsDatabase();
+    const out = await folder('typeorm');
+    const migrations = join(out, 'migrations');
+    const { files } = await writeMigration('typeorm', { outDir: migrations, name: 'Docs access', plan: planned, now });
+    expect(files.map((f) => f.slice(migrations.length + 1))).toEqual([`${now.getTime()}-DocsAccess.ts`]);
+    await writeFile(
+      join(out, 'data-source.ts'),
+      `import { DataSource } from 'typeorm';\n\nexport default new DataSource({ type: 'postgres', url: process.env.DATABASE_URL, migrations: ['migrations/*.ts'] });\n`,
+    );
+    const cli = join(repo, 'node_modules/typeorm/cli.js');
+    const migrate = async (command: 'migration:run' | 'migration:revert') => {
+      const run = await runNodeProcess(out, ['--import', 'tsx', cli, command, '-d', 'data-source.ts'], { ...process.env, DATABASE_URL: db.url });
+      expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+      expect(run.stdout).toContain(`DocsAccess${now.getTime()}`);
+    };
+    await expectUpThenDown(db, access, planned, () => migrate('migration:run'), () => migrate('migration:revert'));
+  });
+});
