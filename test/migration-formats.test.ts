@@ -226,3 +226,53 @@ export default defineConfig({
   });
 
 });
+
+describe('prisma: the migrations folder Prisma Migrate reads', () => {
+  // Prisma 6.19 cannot fetch its engines here: migrate status, migrate resolve and db execute run
+  // offline with the JS engine and @prisma/adapter-pg (and no query engine library); migrate deploy does not.
+  it('migrate status lists it; db execute runs it as deploy would (in sync, enforced, status up to date); down.sql gives the planned drift', async () => {
+    const { db, access, planned } = await docsDatabase();
+    const out = await folder('prisma');
+    const migrations = join(out, 'prisma/migrations');
+    const { files } = await writeMigration('prisma', { outDir: migrations, name: 'Docs access', plan: planned, now });
+    expect(files.map((f) => f.slice(migrations.length + 1))).toEqual(['20260102030405_docs_access/migration.sql', '20260102030405_docs_access/down.sql', 'migration_lock.toml']);
+    await writeFile(join(out, 'prisma/schema.prisma'), 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n');
+    await writeFile(
+      join(out, 'prisma.config.ts'),
+      `import { defineConfig } from 'prisma/config';
+import { PrismaPg } from '@prisma/adapter-pg';
+
+export default defineConfig({
+  schema: 'prisma/schema.prisma',
+  engine: 'js',
+  experimental: { adapter: true },
+  // The CLI does not close the pool: without allowExitOnIdle each command waits out the idle timeout (10 s).
+  adapter: async () => new PrismaPg({ connectionString: process.env.DATABASE_URL, allowExitOnIdle: true }),
+});
+`,
+    );
+    const cli = join(repo, 'node_modules/prisma/build/index.js');
+    const env = { ...process.env, DATABASE_URL: db.url, PRISMA_QUERY_ENGINE_LIBRARY: '/dev/null', PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' };
+    const prisma = (args: string[]) => runNodeProcess(out, [cli, ...args], env);
+    const pending = await prisma(['migrate', 'status']);
+    expect(pending.code, pending.stderr).toBe(1);
+    expect(pending.stdout).toContain('1 migration found in prisma/migrations');
+    expect(pending.stdout).toContain('20260102030405_docs_access');
+    const execute = async (file: string) => {
+      const run = await prisma(['db', 'execute', '--schema', 'prisma/schema.prisma', '--file', `prisma/migrations/20260102030405_docs_access/${file}`]);
+      expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    };
+    await expectUpThenDown(
+      db,
+      access,
+      planned,
+      async () => {
+        await execute('migration.sql');
+        expect((await prisma(['migrate', 'resolve', '--applied', '20260102030405_docs_access'])).code).toBe(0);
+        const status = await prisma(['migrate', 'status']);
+        expect([status.code, status.stdout.includes('Database schema is up to date!')]).toEqual([0, true]);
+      },
+      () => execute('down.sql'),
+    );
+  });
+});

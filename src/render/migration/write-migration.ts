@@ -5,6 +5,7 @@ import { kyselyWriter } from '../kysely/kysely-migration.js';
 import { mikroOrmWriter } from '../mikro-orm/mikro-orm-migration.js';
 import { nodePgMigrateWriter } from '../node-pg-migrate/node-pg-migrate-migration.js';
 import { plainSqlWriter } from '../plain/plain-sql-migration.js';
+import { prismaWriter } from '../prisma/prisma-migration.js';
 import { typeormWriter } from '../typeorm/typeorm-migration.js';
 import { assertPlanHasOperations, migrationInput, migrationInstant } from './migration-text.js';
 import { commitMigration, migrationFolder, type MigrationWriter } from './migration-writer.js';
@@ -13,7 +14,7 @@ import { commitMigration, migrationFolder, type MigrationWriter } from './migrat
 export type MigrationFormat = string;
 
 /** The formats pg-access ships (the config's `format` completes them; others can be registered). */
-export type BuiltinMigrationFormat = 'sql' | 'drizzle' | 'kysely' | 'node-pg-migrate' | 'typeorm' | 'mikro-orm';
+export type BuiltinMigrationFormat = 'sql' | 'drizzle' | 'kysely' | 'node-pg-migrate' | 'typeorm' | 'mikro-orm' | 'prisma';
 
 export interface WriteMigrationOptions {
   /** The migrations folder (drizzle: the drizzle-kit `out` folder holding meta/_journal.json). */
@@ -64,7 +65,7 @@ export function migrationWriter(format: string): MigrationWriter {
   return writer;
 }
 
-for (const writer of [plainSqlWriter, drizzleKitWriter, kyselyWriter, nodePgMigrateWriter, typeormWriter, mikroOrmWriter]) registerMigrationWriter(writer);
+for (const writer of [plainSqlWriter, drizzleKitWriter, kyselyWriter, nodePgMigrateWriter, typeormWriter, mikroOrmWriter, prismaWriter]) registerMigrationWriter(writer);
 
 /** Writes the plan's up and down as a migration of the given format (see migrationFormats). */
 export async function writeMigration(format: MigrationFormat, options: WriteMigrationOptions): Promise<WrittenMigration> {
