@@ -1,3 +1,6 @@
+// The front ends pg-access ships (Drizzle) register with the declaration layer first.
+import './integrations/index.js';
+
 export { database, defaultPrivileges, defineAccess, existingRole, grant, policy, role, routine, schema, sequence, table } from './declare/builders.js';
 export type {
   AccessDeclaration,
@@ -53,6 +56,7 @@ export {
 export type { MigrationWriter, MigrationInput, MigrationDirection, MigrationFile, MigrationFolder } from './render/migration/migration-writer.js';
 export { sqlComment, transactionScript, migrationTimestamp } from './render/migration/migration-text.js';
 export { jsTemplateLiteral, jsComment } from './render/migration/js-literal.js';
+export { registerTableSource, type TableSource, type TableFacts } from './declare/table-source.js';
 export type * from './model/index.js';
 export type { Op } from './ops/op.js';
 export { defineConfig, type PgAccessConfig, type DbCredentials } from './config.js';

@@ -40,6 +40,7 @@ import {
   SEQUENCE_KEYS,
   TABLE_KEYS,
 } from './option-keys.js';
+import { sourceOfTable } from './table-source.js';
 
 /** Declares the access pg-access manages. Validation that needs the database happens at plan time. */
 export function defineAccess(input: AccessInput): AccessDeclaration {
@@ -160,8 +161,8 @@ function checkMemberships(where: string, options: ExistingRoleOptions | undefine
   for (const m of list) if (typeof m === 'object' && m !== null) checkOptionKeys(`${where}, inRoles entry ${JSON.stringify((m as { role?: unknown }).role)}`, m, MEMBERSHIP_KEYS);
 }
 
-/** A Drizzle table's name for a message (its name symbol), without loading drizzle-orm. */
+/** A model's table name for a message, as its front end reads it without loading the ORM. */
 function tableObjectName(ref: object): string {
-  const name = (ref as Record<symbol, unknown>)[Symbol.for('drizzle:Name')];
-  return typeof name === 'string' ? name : 'a table object';
+  const source = sourceOfTable(ref);
+  return typeof source !== 'string' && source.label ? source.label(ref) : 'a table object';
 }

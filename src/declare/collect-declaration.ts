@@ -3,7 +3,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { qualifiedKey } from '../model/qualified-name.js';
 import { textPool, type TextPool } from '../model/text-pool.js';
 import { quoteIdent } from '../render/sql/quote.js';
-import { collectPolicy, loadDrizzle, type DrizzleModule } from './collect-policy.js';
+import { collectPolicy } from './collect-policy.js';
 import { guardedTexts } from './expression-guard.js';
 import { collectGrants } from './collect-grant.js';
 import { collectDatabase, collectDefaultPrivileges, collectRoutine, collectSequence } from './collect-objects.js';
@@ -12,6 +12,7 @@ import type { CollectedAccess, CollectedPolicy, CollectedSchema, CollectedTable 
 import { checkDuplicatePolicies, checkIdentifier, checkRoles, describeValue, display } from './declaration-checks.js';
 import type { AccessDeclaration, PolicyDeclaration, TableDeclaration } from './declarations.js';
 import { parseTableName } from './table-name.js';
+import { loadTableSource, sourceOfPolicy, sourceOfTable, tableSources, type TableSource } from './table-source.js';
 
 export type * from './collected-access.js';
 
@@ -47,17 +48,17 @@ export async function collectStructure(declaration: AccessDeclaration): Promise<
   const diagnostics: Diagnostic[] = [];
   const roleDeclarations = collectRoles(declaration.roles, errors);
   const roles = new Set(roleDeclarations.map((r) => r.name));
-  const drizzle = await loadDrizzleIfUsed(declaration);
+  await loadUsedSources(declaration);
 
   const tables: CollectedTable[] = [];
   const sources: PolicySource[][] = [];
   const seenTables = new Map<string, number>();
-  // A Drizzle table listed in several entries (bare, and in table(t, {...})) brings its own policies once.
+  // A model listed in several entries (bare, and in table(t, {...})) brings its own policies once.
   const ownPoliciesTaken = new Set<object>();
-  const drizzleRoles: DrizzleRoles = { names: roles, withAttributes: new Map() };
+  const sourceRoles: SourceRoles = { names: roles, withAttributes: new Map() };
   const pool = textPool();
   for (const declared of declaration.tables) {
-    const collected = collectTable(declared, drizzle, drizzleRoles, errors, pool, ownPoliciesTaken);
+    const collected = collectTable(declared, sourceRoles, errors, pool, ownPoliciesTaken);
     if (!collected) continue;
     const { table: t, policies } = collected;
     const key = qualifiedKey(t);
@@ -97,8 +98,8 @@ export async function collectStructure(declaration: AccessDeclaration): Promise<
   for (const g of otherGrants) checkRoles(g.grantees, g.origin, roles, errors, false, grantsUnmanaged);
   // forRole may also be the connected role without being listed: known only when planning (resolve-desired checks it).
 
-  // Roles Drizzle's pgRole() named are existing roles, as a plain name is; attributes written on them are not applied: said so.
-  for (const [name, written] of drizzleRoles.withAttributes) {
+  // Roles a model's own policies named (Drizzle's pgRole()) are existing roles, as a plain name is; attributes written on them are not applied: said so.
+  for (const [name, written] of sourceRoles.withAttributes) {
     if (!roleDeclarations.some((r) => r.name === name && r.managed)) diagnostics.push(drizzleRoleAttributes(name, written));
   }
   for (const name of roles) if (!roleDeclarations.some((r) => r.name === name)) roleDeclarations.push({ name, managed: false, attributes: null, inRoles: undefined, passwordEnv: undefined });
@@ -131,8 +132,8 @@ export async function collectStructure(declaration: AccessDeclaration): Promise<
   return { structure, invalid: errors.length > 0, withPolicies };
 }
 
-/** Roles Drizzle policies name: added to the declaration's roles; those written with attributes, for a warning. */
-interface DrizzleRoles {
+/** Roles the models' own policies name: added to the declaration's roles; those written with attributes, for a warning. */
+interface SourceRoles {
   readonly names: Set<string>;
   readonly withAttributes: Map<string, string>;
 }
@@ -155,28 +156,26 @@ function inertPolicies(where: string, count: number): Diagnostic {
   };
 }
 
-async function loadDrizzleIfUsed(declaration: AccessDeclaration): Promise<DrizzleModule | null> {
-  // A table object, or an object in a policies list that is not a policy(...) (a Drizzle pgPolicy, say).
-  const used = declaration.tables.some(
-    (t) => typeof t.table === 'object' || (Array.isArray(t.options.policies) && t.options.policies.some((p) => typeof p === 'object' && p !== null && p.kind !== 'policy')),
-  );
-  if (!used) return null;
-  try {
-    return await loadDrizzle();
-  } catch (cause) {
-    throw new PgAccessError('DRIZZLE_NOT_INSTALLED', `A table is declared with an object, which pg-access reads as a Drizzle table, but drizzle-orm could not be loaded (${(cause as Error).message}). Install drizzle-orm, or name the table with a string such as 'public.documents'.`);
+/** Loads the front ends the declaration's objects belong to (tables, policies in their own form), and only those. */
+async function loadUsedSources(declaration: AccessDeclaration): Promise<void> {
+  const used = new Set<TableSource>();
+  for (const t of declaration.tables) {
+    if (typeof t.table === 'object' && t.table !== null) {
+      const source = sourceOfTable(t.table);
+      if (typeof source !== 'string') used.add(source);
+    }
+    if (Array.isArray(t.options.policies)) {
+      for (const p of t.options.policies) {
+        const source = isPolicyDeclaration(p) ? undefined : sourceOfPolicy(p);
+        if (source) used.add(source);
+      }
+    }
   }
+  for (const source of used) await loadTableSource(source);
 }
 
 /** A table's name, rls and grants, and where its policies come from (collected later, by withPolicies). */
-function collectTable(
-  declared: TableDeclaration,
-  drizzle: DrizzleModule | null,
-  drizzleRoles: DrizzleRoles,
-  errors: string[],
-  pool: TextPool,
-  ownPoliciesTaken: Set<object>,
-): { table: CollectedTable; policies: PolicySource } | null {
+function collectTable(declared: TableDeclaration, sourceRoles: SourceRoles, errors: string[], pool: TextPool, ownPoliciesTaken: Set<object>): { table: CollectedTable; policies: PolicySource } | null {
   let schema: string;
   let name: string;
   let columns: unknown;
@@ -192,21 +191,23 @@ function collectTable(
     schema = pool(parsed.schema);
     name = parsed.name;
     columns = COLUMN_NAMES;
-  } else if (drizzle && drizzle.isDrizzleTable(declared.table)) {
-    const facts = drizzle.drizzleTableFacts(declared.table);
-    ({ schema, name } = facts);
-    columns = declared.table;
-    if (!ownPoliciesTaken.has(declared.table)) policyDeclarations.push(...facts.policies);
-    ownPoliciesTaken.add(declared.table);
-    for (const r of facts.roles) drizzleRoles.names.add(r);
-    for (const [r, written] of facts.rolesWithAttributes) drizzleRoles.withAttributes.set(r, written);
-    if (facts.enableRls && rls === undefined) rls = true;
   } else {
-    errors.push(`table(${describeValue(declared.table)}) is neither a Drizzle PostgreSQL table nor a 'schema.table' string.`);
-    return null;
+    const source = sourceOfTable(declared.table);
+    if (typeof source === 'string') {
+      errors.push(`table(${describeValue(declared.table)}) ${source}.`);
+      return null;
+    }
+    const facts = source.describe(declared.table);
+    ({ schema, name, columns } = facts);
+    const model = declared.table as object;
+    if (!ownPoliciesTaken.has(model)) policyDeclarations.push(...(facts.policies ?? []));
+    ownPoliciesTaken.add(model);
+    for (const r of facts.roles ?? []) sourceRoles.names.add(r);
+    for (const [r, written] of facts.rolesWithAttributes ?? []) sourceRoles.withAttributes.set(r, written);
+    if (facts.enableRls && rls === undefined) rls = true;
   }
   const where = display(schema, name);
-  policyDeclarations.push(...declaredPolicies(declared.options.policies, where, drizzle, drizzleRoles, errors));
+  policyDeclarations.push(...declaredPolicies(declared.options.policies, where, sourceRoles, errors));
   checkIdentifier(schema, () => `schema of table ${where}`, errors);
   checkIdentifier(name, () => `table ${where}`, errors);
   if (rls !== undefined && rls !== true && rls !== false && rls !== 'force') {
@@ -217,12 +218,12 @@ function collectTable(
 }
 
 /**
- * A table's `policies` list: policy(...) entries as they are, a Drizzle
- * pgPolicy(...) with its exact meaning (its as, for, to, using and
+ * A table's `policies` list: policy(...) entries as they are, a front end's
+ * own form (a Drizzle pgPolicy(...)) with its exact meaning (its as, for, to, using and
  * withCheck), anything else an error naming it: never dropped, and never a
  * permissive policy for PUBLIC in its place.
  */
-function declaredPolicies(list: unknown, where: string, drizzle: DrizzleModule | null, roles: DrizzleRoles, errors: string[]): PolicyDeclaration[] {
+function declaredPolicies(list: unknown, where: string, roles: SourceRoles, errors: string[]): PolicyDeclaration[] {
   if (list === undefined) return [];
   if (!Array.isArray(list)) {
     errors.push(`Table ${where}: policies must be a list of policy(...), got ${describeValue(list)}.`);
@@ -230,9 +231,13 @@ function declaredPolicies(list: unknown, where: string, drizzle: DrizzleModule |
   }
   const result: PolicyDeclaration[] = [];
   for (const entry of list) {
+    const source = isPolicyDeclaration(entry) ? undefined : sourceOfPolicy(entry);
     if (isPolicyDeclaration(entry)) result.push(entry);
-    else if (drizzle?.isDrizzlePolicy(entry)) result.push(drizzle.drizzlePolicy(entry as Parameters<DrizzleModule['drizzlePolicy']>[0], roles.names, roles.withAttributes));
-    else errors.push(`Table ${where}: ${describeValue(entry)} in policies is not a policy(name, { ... }) or a Drizzle pgPolicy(...).`);
+    else if (source?.policy) result.push(source.policy(entry, roles.names, roles.withAttributes));
+    else {
+      const forms = tableSources().flatMap((s) => (s.policyForm ? [s.policyForm] : []));
+      errors.push(`Table ${where}: ${describeValue(entry)} in policies is not a policy(name, { ... })${forms.map((f) => ` or ${f}`).join('')}.`);
+    }
   }
   return result;
 }

@@ -4,15 +4,8 @@ import { SPECIAL_POLICY_ROLES, type CollectedPolicy } from './collected-access.j
 import { checkIdentifier, describeValue, display } from './declaration-checks.js';
 import type { ExpressionInput, PolicyDeclaration } from './declarations.js';
 import type { GuardedText } from './expression-guard.js';
+import { loadTableSource, sourceOfExpression } from './table-source.js';
 
-export type DrizzleModule = typeof import('../integrations/drizzle/drizzle-table.js');
-
-let drizzleModule: Promise<DrizzleModule> | undefined;
-/** drizzle-orm is optional, and importing it costs ~100 ms: loaded only when a Drizzle object is met. */
-export function loadDrizzle(): Promise<DrizzleModule> {
-  drizzleModule ??= import('../integrations/drizzle/drizzle-table.js');
-  return drizzleModule;
-}
 
 const TO_PUBLIC: readonly string[] = Object.freeze(['public']);
 
@@ -77,8 +70,11 @@ async function renderExpression(input: ExpressionInput, columns: unknown, where:
   let value: unknown = input;
   try {
     if (typeof value === 'function') value = (value as (t: unknown) => unknown)(columns);
-    if (typeof value === 'object' && value !== null && typeof (value as { getSQL?: unknown }).getSQL === 'function') {
-      value = (await loadDrizzle()).renderDrizzleSql(value);
+    // An expression object of a front end (a Drizzle sql`...` fragment), rendered by it.
+    const source = typeof value === 'object' && value !== null ? sourceOfExpression(value) : undefined;
+    if (source?.renderExpression) {
+      await loadTableSource(source);
+      value = source.renderExpression(value);
     }
   } catch (cause) {
     errors.push(`${where()}: the expression could not be built: ${(cause as Error).message}`);

@@ -1,0 +1,9 @@
+/**
+ * The front ends pg-access ships, registered with the declaration layer's
+ * table-source registry. Loaded by the package entry (src/index.ts); the
+ * core itself imports none of them.
+ */
+import { registerTableSource } from '../declare/table-source.js';
+import { drizzleSource } from './drizzle/drizzle-source.js';
+
+registerTableSource(drizzleSource);
