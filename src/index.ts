@@ -13,6 +13,7 @@ export type {
   ExistingRoleDeclaration,
   ExistingRoleOptions,
   ExpressionInput,
+  ColumnMap,
   MembershipInput,
   RoleDeclaration,
   RoleInput,

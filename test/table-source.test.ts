@@ -50,7 +50,7 @@ describe('table sources', () => {
   it('collects a registered front end’s table: its names, its own RLS and policies, column references by the model’s keys', async () => {
     const documents = model('StoredDocument', ['id', 'ownerId']);
     const collected = await (
-      await collectStructure(defineAccess({ roles: [], tables: [table(documents, { policies: [policy('own', { for: 'SELECT', to: 'test_role', using: (t) => `${(t as Record<string, string>).ownerId} = 1` })] })] }))
+      await collectStructure(defineAccess({ roles: [], tables: [table(documents, { policies: [policy('own', { for: 'SELECT', to: 'test_role', using: (t) => `${(t as unknown as Record<string, string>).ownerId} = 1` })] })] }))
     ).withPolicies();
     const t = collected.tables[0]!;
     expect([t.schema, t.name, t.rls]).toEqual(['app', 'stored_document', true]);
@@ -63,7 +63,7 @@ describe('table sources', () => {
   });
 
   it('a misspelt column is an error naming the model and the column', async () => {
-    const staged = await collectStructure(defineAccess({ roles: [], tables: [table(model('Note', ['id']), { policies: [policy('own', { using: (t) => `${(t as Record<string, string>).ownrId} = 1` })] })] }));
+    const staged = await collectStructure(defineAccess({ roles: [], tables: [table(model('Note', ['id']), { policies: [policy('own', { using: (t) => `${(t as unknown as Record<string, string>).ownrId} = 1` })] })] }));
     await expect(staged.withPolicies()).rejects.toMatchObject({ code: 'INVALID_DECLARATION', details: [expect.stringContaining('Note has no column ownrId')] });
   });
 

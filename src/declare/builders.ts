@@ -23,6 +23,7 @@ import type {
   TableDeclaration,
   TableInput,
   TableOptions,
+  ColumnMap,
 } from './declarations.js';
 import {
   ACCESS_KEYS,
@@ -124,7 +125,15 @@ export function defaultPrivileges(options: DefaultPrivilegesOptions): DefaultPri
   return Object.freeze({ kind: 'default-privileges', options });
 }
 
-export function table<T extends TableInput>(ref: T, options: TableOptions<T> = {}): TableDeclaration<T> {
+export function table<T extends TableInput>(ref: T, options?: TableOptions<T>): TableDeclaration<T>;
+/**
+ * `table<DB, 'documents'>('documents', { ... })`: a table named by its key in
+ * a Kysely `Database` interface (`'app.documents'` for another schema), its
+ * expression callbacks typed from it, so that a misspelt column is a compile
+ * error. At run time it is the plain name.
+ */
+export function table<DB, N extends keyof DB & string>(ref: N, options?: TableOptions<ColumnMap<DB[N]>>): TableDeclaration<ColumnMap<DB[N]>>;
+export function table(ref: TableInput, options: TableOptions = {}): TableDeclaration {
   checkOptionKeys(`table(${typeof ref === 'string' ? JSON.stringify(ref) : tableObjectName(ref)})`, options, TABLE_KEYS);
   return Object.freeze({ kind: 'table', table: ref, options });
 }

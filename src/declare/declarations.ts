@@ -12,6 +12,9 @@ export interface SqlLike {
 /** What the callback form of `using`/`withCheck` receives: the Drizzle table, or for a plain name a proxy whose properties are quoted column names. */
 export type ColumnsOf<T> = T extends string ? Record<string, string> : T;
 
+/** A row type's columns (a Kysely table interface's keys), each the quoted column name in an expression. */
+export type ColumnMap<Row> = { readonly [K in keyof Row & string]: string };
+
 export type ExpressionInput<T = any> = string | SqlLike | ((table: ColumnsOf<T>) => string | SqlLike);
 
 export type PolicyCommandInput = 'ALL' | 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
