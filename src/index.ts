@@ -58,6 +58,7 @@ export type { MigrationWriter, MigrationInput, MigrationDirection, MigrationFile
 export { sqlComment, transactionScript, migrationTimestamp } from './render/migration/migration-text.js';
 export { jsTemplateLiteral, jsComment } from './render/migration/js-literal.js';
 export { registerTableSource, type TableSource, type TableFacts } from './declare/table-source.js';
+export { readPrismaSchema, type PrismaSchema, type PrismaModel } from './integrations/prisma/prisma-schema.js';
 export type * from './model/index.js';
 export type { Op } from './ops/op.js';
 export { defineConfig, type PgAccessConfig, type DbCredentials } from './config.js';

@@ -10,7 +10,16 @@ export interface SqlLike {
 }
 
 /** What the callback form of `using`/`withCheck` receives: the Drizzle table, or for a plain name a proxy whose properties are quoted column names. */
-export type ColumnsOf<T> = T extends string ? Record<string, string> : T;
+export type ColumnsOf<T> = T extends string ? Record<string, string> : T extends TypedTableObject<infer C> ? C : T;
+
+/**
+ * A front end's table object whose expression callbacks receive something
+ * other than the object itself (a Prisma model's field map): it carries
+ * that map under this key, for the types.
+ */
+export interface TypedTableObject<C> {
+  readonly '~pgAccessColumns': C;
+}
 
 /** A row type's columns (a Kysely table interface's keys), each the quoted column name in an expression. */
 export type ColumnMap<Row> = { readonly [K in keyof Row & string]: string };

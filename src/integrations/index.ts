@@ -5,5 +5,7 @@
  */
 import { registerTableSource } from '../declare/table-source.js';
 import { drizzleSource } from './drizzle/drizzle-source.js';
+import { prismaSource } from './prisma/prisma-source.js';
 
 registerTableSource(drizzleSource);
+registerTableSource(prismaSource);
