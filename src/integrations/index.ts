@@ -6,6 +6,8 @@
 import { registerTableSource } from '../declare/table-source.js';
 import { drizzleSource } from './drizzle/drizzle-source.js';
 import { prismaSource } from './prisma/prisma-source.js';
+import { typeormSource } from './typeorm/typeorm-access.js';
 
 registerTableSource(drizzleSource);
 registerTableSource(prismaSource);
+registerTableSource(typeormSource);
