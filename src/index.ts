@@ -61,6 +61,7 @@ export { registerTableSource, type TableSource, type TableFacts } from './declar
 export { readPrismaSchema, type PrismaSchema, type PrismaModel } from './integrations/prisma/prisma-schema.js';
 export { EnableRls, ForceRls, GrantPermissions, RlsPolicy } from './integrations/decorators/access-decorators.js';
 export { typeormAccess, type TypeormDataSourceLike } from './integrations/typeorm/typeorm-access.js';
+export { mikroOrmAccess, type MikroOrmLike } from './integrations/mikro-orm/mikro-orm-access.js';
 export type * from './model/index.js';
 export type { Op } from './ops/op.js';
 export { defineConfig, type PgAccessConfig, type DbCredentials } from './config.js';

@@ -5,9 +5,11 @@
  */
 import { registerTableSource } from '../declare/table-source.js';
 import { drizzleSource } from './drizzle/drizzle-source.js';
+import { mikroOrmSource } from './mikro-orm/mikro-orm-access.js';
 import { prismaSource } from './prisma/prisma-source.js';
 import { typeormSource } from './typeorm/typeorm-access.js';
 
 registerTableSource(drizzleSource);
 registerTableSource(prismaSource);
 registerTableSource(typeormSource);
+registerTableSource(mikroOrmSource);
