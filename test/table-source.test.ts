@@ -6,7 +6,7 @@
  * source recognizes, or two claim, is an error naming it.
  */
 import { describe, expect, it } from 'vitest';
-import { defineAccess, policy, registerTableSource, table, type TableSource } from '../src/index.js';
+import { defineAccess, policy, registerTableSource, RlsPolicy, table, type TableSource } from '../src/index.js';
 import { collectStructure } from '../src/declare/collect-declaration.js';
 
 const BRAND = Symbol('test-orm:table');
@@ -69,10 +69,23 @@ describe('table sources', () => {
 
   it('a value no front end recognizes is an error naming it and the registered ones; a value two claim is refused', async () => {
     const unknown = await collectStructure(defineAccess({ roles: [], tables: [table({ tableName: 'documents' } as never)] }));
-    await expect(unknown.withPolicies()).rejects.toMatchObject({ details: [expect.stringMatching(/is neither a 'schema\.table' string nor a table of a registered front end \(drizzle, test-orm\)/)] });
+    await expect(unknown.withPolicies()).rejects.toMatchObject({ details: [expect.stringMatching(/is neither a 'schema\.table' string nor a table of a registered front end \(drizzle, prisma, typeorm, mikro-orm, test-orm\)/)] });
     registerTableSource({ ...testSource, name: 'test-orm-twin' });
     const claimed = await collectStructure(defineAccess({ roles: [], tables: [table(model('Twin', ['id']))] }));
     await expect(claimed.withPolicies()).rejects.toMatchObject({ details: [expect.stringContaining('is claimed by more than one table source (test-orm, test-orm-twin)')] });
     expect(() => registerTableSource(testSource)).toThrow(/already registered/);
+  });
+
+  it('entity decorators type their callbacks by the entity: a misspelt property is a compile error', () => {
+    class Note {
+      id!: number;
+      authorId!: number;
+    }
+    const typed = () => [
+      RlsPolicy<Note>({ name: 'mine', using: (t) => `${t.authorId} = 1` }),
+      // @ts-expect-error authrId is not a property of Note
+      RlsPolicy<Note>({ name: 'mine', using: (t) => `${t.authrId} = 1` }),
+    ];
+    expect(typed).toBeTypeOf('function');
   });
 });
