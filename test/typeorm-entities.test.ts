@@ -122,4 +122,41 @@ process.stdout.write(JSON.stringify({ refused }));
     );
     expect(await seenBy('SELECT title FROM app.stored_documents')).toEqual(['two']);
   });
+
+  it('through the CLI: a config whose access module imports decorated entities (jiti cannot transpile them; tsx does, per the tsconfig)', async () => {
+    await db.query('CREATE TABLE public.memo (id serial PRIMARY KEY, writer_id int NOT NULL)');
+    await mkdir(join(repo, '.pg-access-tmp'), { recursive: true });
+    const dir = await mkdtemp(join(repo, '.pg-access-tmp', 'typeorm-cli-'));
+    dirs.push(dir);
+    await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, experimentalDecorators: true } }));
+    await writeFile(
+      join(dir, 'entities.ts'),
+      `import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { EnableRls, RlsPolicy } from ${JSON.stringify(join(repo, 'src/index.ts'))};
+
+@Entity()
+@EnableRls()
+@RlsPolicy<Memo>({ name: 'mine', for: 'SELECT', to: process.env.ROLE!, using: (t) => \`\${t.writerId} = 1\` })
+export class Memo {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column('int', { name: 'writer_id' }) writerId!: number;
+}
+export const dataSource = new DataSource({ type: 'postgres', entities: [Memo] });
+`,
+    );
+    await writeFile(
+      join(dir, 'access.ts'),
+      `import { defineAccess, typeormAccess } from ${JSON.stringify(join(repo, 'src/index.ts'))};
+import { dataSource } from './entities.ts';
+export default defineAccess({ roles: [process.env.ROLE!], tables: await typeormAccess(dataSource) });
+`,
+    );
+    await writeFile(join(dir, 'pg-access.config.ts'), `export default { access: './access.ts', url: ${JSON.stringify(db.url)} };\n`);
+    const env: NodeJS.ProcessEnv = { ...process.env, PG_ACCESS_FROM_SOURCE: '1', ROLE: r.to_app };
+    for (const key of ['DATABASE_URL', 'NO_COLOR', 'FORCE_COLOR', 'DEBUG', 'CI']) delete env[key];
+    const run = await runNodeProcess(dir, [join(repo, 'bin/pg-access.js'), 'plan'], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('CREATE POLICY "mine" ON "public"."memo"');
+    expect(run.stdout).toContain('(writer_id = 1)');
+  });
 });

@@ -18,7 +18,11 @@ import { createJiti, type Jiti } from 'jiti';
  *   objects come from), so small modules stay on jiti.
  *
  * Both understand the same TypeScript and ES modules; what a module imports
- * goes through the loader its entry file chose.
+ * goes through the loader its entry file chose. Not quite the same: jiti's
+ * Babel cannot transpile the decorated entity classes of a TypeORM or
+ * MikroORM project (`@Column() id!: number` is a TRANSFORM_ERROR), which
+ * esbuild compiles as the project's tsconfig says; a module jiti cannot
+ * transpile is loaded again through tsx.
  */
 export const LARGE_MODULE_BYTES = 1_000_000;
 
@@ -34,10 +38,17 @@ let jiti: Jiti | undefined;
 
 export async function loadModule(file: string): Promise<Record<string, any>> {
   const resolved = moduleFile(file) ?? file;
-  if ((statSync(resolved, { throwIfNoEntry: false })?.size ?? 0) >= LARGE_MODULE_BYTES) {
-    const { tsImport } = await import('tsx/esm/api');
-    return (await tsImport(pathToFileURL(resolved).href, import.meta.url)) as Record<string, any>;
-  }
+  if ((statSync(resolved, { throwIfNoEntry: false })?.size ?? 0) >= LARGE_MODULE_BYTES) return loadWithTsx(resolved);
   jiti ??= createJiti(import.meta.url, { interopDefault: false, nativeModules: ['pg-access'] });
-  return jiti.import<Record<string, any>>(file);
+  try {
+    return await jiti.import<Record<string, any>>(file);
+  } catch (error) {
+    if (String((error as Error)?.message).startsWith('TRANSFORM_ERROR')) return loadWithTsx(resolved);
+    throw error;
+  }
+}
+
+async function loadWithTsx(file: string): Promise<Record<string, any>> {
+  const { tsImport } = await import('tsx/esm/api');
+  return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, any>;
 }
