@@ -181,3 +181,14 @@ describe('faults during apply', () => {
 
   // Planning takes no table lock at all (see test/read-only-planning.test.ts): the test that it locked one table at a time is gone.
 });
+
+describe('a connection URL where a client is expected', () => {
+  it('every entry point says what it needs, naming the fix, instead of a TypeError', async () => {
+    const { apply, audit, check, lint, plan, pull, defineAccess } = await import('../src/index.js');
+    const access = defineAccess({ roles: [], tables: ['public.docs'] });
+    const url = 'postgres://localhost/app' as never;
+    for (const call of [() => plan(url, access), () => apply(url, access), () => check(url, access), () => lint(url), () => audit(url), () => pull(url)]) {
+      await expect(call()).rejects.toMatchObject({ code: 'INVALID_CLIENT', message: expect.stringContaining('got a string (a connection URL?). For a URL: new pg.Pool({ connectionString: url }).') });
+    }
+  });
+});

@@ -58,6 +58,11 @@ export function checkIdentifier(name: string, what: Where, errors: string[]): vo
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object') return value.constructor?.name ? `a ${value.constructor.name}` : 'an object';
+  if (typeof value === 'object') {
+    const name = value.constructor?.name;
+    // A plain object says nothing by its class: its keys do.
+    if (!name || name === 'Object') return `an object with ${Object.keys(value).length ? `keys ${Object.keys(value).slice(0, 5).join(', ')}` : 'no keys'}`;
+    return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+  }
   return String(value);
 }

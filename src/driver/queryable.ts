@@ -1,3 +1,4 @@
+import { PgAccessError } from '../errors.js';
 /**
  * The one thing pg-access needs from a database client: run SQL with
  * positional parameters and return rows. A `pg` Client or Pool fits as is;
@@ -23,6 +24,7 @@ export function isPoolLike(db: Queryable): db is PoolLike {
 
 /** A session: one connection, released when done. A plain client is used as is and not closed. */
 export async function withSession<T>(db: Queryable, fn: (session: Queryable) => Promise<T>): Promise<T> {
+  assertQueryable(db);
   if (!isPoolLike(db)) return fn(db);
   const session = await borrowConnection(db);
   try {
@@ -120,4 +122,14 @@ export function fromPostgresJs(sql: PostgresJsLike): Queryable {
     },
   };
   return pool;
+}
+
+/** What every entry point (plan, apply, check, pull, audit, lint) is given first: a client, not a connection string. */
+export function assertQueryable(db: unknown): asserts db is Queryable {
+  if (typeof db === 'object' && db !== null && typeof (db as { query?: unknown }).query === 'function') return;
+  const given = typeof db === 'string' ? 'a string (a connection URL?)' : db === null || db === undefined ? String(db) : `a ${typeof db} without query()`;
+  throw new PgAccessError(
+    'INVALID_CLIENT',
+    `pg-access needs a database client: a pg Client or Pool, PGlite, postgres.js through fromPostgresJs(sql), or any object with query(sql, params); got ${given}. For a URL: new pg.Pool({ connectionString: url }).`,
+  );
 }
