@@ -76,4 +76,44 @@ process.stdout.write(JSON.stringify({ applied: applied.plan.operations.map((o) =
     const titles = await asRole(db.pool, r.mo_app, { 'app.uid': '2' }, async (c) => (await c.query('SELECT title FROM public.article')).rows.map((row) => row.title));
     expect(titles).toEqual(['b']);
   });
+
+  it('TC39 decorators (no experimentalDecorators) on a class MikroORM maps with an EntitySchema', async () => {
+    await db.query(`CREATE TABLE public.memo (id serial PRIMARY KEY, writer_id int NOT NULL); INSERT INTO public.memo (writer_id) VALUES (1), (2)`);
+    const tc39 = await mkdtemp(join(repo, '.pg-access-tmp', 'mikro-orm-tc39-'));
+    await writeFile(join(tc39, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }));
+    await writeFile(
+      join(tc39, 'access.ts'),
+      `import { EntitySchema, MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import { apply, defineAccess, EnableRls, GrantPermissions, mikroOrmAccess, RlsPolicy } from ${JSON.stringify(join(repo, 'src/index.ts'))};
+
+const role = process.env.ROLE!;
+
+@EnableRls()
+@GrantPermissions('SELECT', { to: role })
+@RlsPolicy<Memo>({ name: 'mine', for: 'SELECT', to: role, using: (t) => \`\${t.writerId} = current_setting('app.uid')::int\` })
+class Memo {
+  id!: number;
+  writerId!: number;
+}
+const schema = new EntitySchema<Memo>({ class: Memo, properties: { id: { type: 'integer', primary: true }, writerId: { type: 'integer' } } });
+
+const orm = await MikroORM.init({ clientUrl: process.env.DATABASE_URL, entities: [schema], connect: false });
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+const applied = await apply(pool, defineAccess({ roles: [role], tables: await mikroOrmAccess(orm) }));
+await pool.end();
+await orm.close();
+process.stdout.write(JSON.stringify(applied.plan.operations.map((o) => o.description)));
+`,
+    );
+    try {
+      const run = await runNodeProcess(tc39, ['--import', 'tsx', 'access.ts'], { ...process.env, DATABASE_URL: db.url, ROLE: r.mo_app });
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toContain('create policy "mine" on public.memo');
+      const writers = await asRole(db.pool, r.mo_app, { 'app.uid': '2' }, async (c) => (await c.query('SELECT writer_id FROM public.memo')).rows.map((row) => row.writer_id));
+      expect(writers).toEqual([2]);
+    } finally {
+      await rm(tc39, { recursive: true, force: true });
+    }
+  });
 });
