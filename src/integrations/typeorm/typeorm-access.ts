@@ -38,9 +38,7 @@ interface TypeormTable {
 }
 
 export async function typeormAccess(dataSource: TypeormDataSourceLike): Promise<TableDeclaration[]> {
-  // Built by initialize(); without a connection, by the same step initialize() takes (a protected method).
-  if (dataSource.entityMetadatas.length === 0) await (dataSource as unknown as { buildMetadatas(): Promise<void> }).buildMetadatas();
-  const byTarget = new Map(dataSource.entityMetadatas.map((m) => [m.target, m]));
+  const byTarget = new Map((await entityMetadatas(dataSource)).map((m) => [m.target, m]));
   const unknown = [...decoratedEntities().keys()].filter((cls) => !byTarget.has(cls));
   if (unknown.length) {
     throw new PgAccessError(
@@ -61,6 +59,20 @@ export async function typeormAccess(dataSource: TypeormDataSourceLike): Promise<
     tables.push(table(described, { ...(access.rls ? { rls: access.rls } : {}), policies: access.policies, grants: access.grants }));
   }
   return tables;
+}
+
+/**
+ * The entity metadata initialize() builds, without a connection: the same
+ * (protected) step, on a DataSource of the same class and options but no
+ * migrations or subscribers, which that step would import too (a project's
+ * migrations folder of TypeScript files, say) and which are not ours to load.
+ */
+async function entityMetadatas(dataSource: TypeormDataSourceLike): Promise<readonly EntityMetadataLike[]> {
+  if (dataSource.entityMetadatas.length > 0) return dataSource.entityMetadatas;
+  const DataSourceClass = (dataSource as unknown as { constructor: new (options: object) => TypeormDataSourceLike & { buildMetadatas(): Promise<void> } }).constructor;
+  const entitiesOnly = new DataSourceClass({ ...dataSource.options, migrations: [], subscribers: [] });
+  await entitiesOnly.buildMetadatas();
+  return entitiesOnly.entityMetadatas;
 }
 
 export const typeormSource: TableSource = {
