@@ -88,12 +88,16 @@ describe('Prisma models', () => {
     await expect(readPrismaSchema(join(dir, 'broken.prisma'))).rejects.toMatchObject({ code: 'PRISMA_SCHEMA_INVALID' });
   });
 
-  it("types field names when given them (a generated client's Prisma.DocumentScalarFieldEnum, say)", () => {
-    const typed = () =>
-      table(prisma.model<'id' | 'ownerId'>('Document'), {
+  it("types model and field names when given them (a generated client's Prisma.ModelName and Prisma.DocumentScalarFieldEnum, say)", () => {
+    const typed = async () => {
+      const schema = await readPrismaSchema<'User' | 'Document'>('schema.prisma');
+      // @ts-expect-error Documnt is not one of the model names given
+      schema.model('Documnt');
+      return table(schema.model<'id' | 'ownerId'>('Document'), {
         // @ts-expect-error ownrId is not one of the field names given
         policies: [policy('own', { using: (t) => `${t.ownrId} = 1` })],
       });
+    };
     expect(typed).toBeTypeOf('function');
   });
 });

@@ -36,14 +36,15 @@ export interface PrismaModel<F extends string = string> extends TypedTableObject
   readonly columns: { readonly [K in F]: string };
 }
 
-export interface PrismaSchema {
+/** `M` (optional) types the model names, e.g. `keyof typeof Prisma.ModelName` from a generated client. */
+export interface PrismaSchema<M extends string = string> {
   readonly file: string;
   readonly models: readonly string[];
   /** The model named `name` (as in the schema, e.g. 'Document'); an unknown one throws, listing the models. */
-  model<F extends string = string>(name: string): PrismaModel<F>;
+  model<F extends string = string>(name: M): PrismaModel<F>;
 }
 
-export async function readPrismaSchema(path: string): Promise<PrismaSchema> {
+export async function readPrismaSchema<M extends string = string>(path: string): Promise<PrismaSchema<M>> {
   const file = resolve(path);
   let text: string;
   try {
@@ -65,7 +66,7 @@ export async function readPrismaSchema(path: string): Promise<PrismaSchema> {
   return {
     file,
     models: [...byName.keys()],
-    model<F extends string = string>(name: string): PrismaModel<F> {
+    model<F extends string = string>(name: M): PrismaModel<F> {
       const m = byName.get(name);
       if (!m) throw new PgAccessError('PRISMA_MODEL_UNKNOWN', `${file} has no model ${JSON.stringify(name)}; its models are ${[...byName.keys()].join(', ') || 'none'}.`);
       return prismaModel<F>(m, file);
