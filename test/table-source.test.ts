@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineAccess, policy, registerTableSource, RlsPolicy, table, type TableSource } from '../src/index.js';
 import { collectStructure } from '../src/declare/collect-declaration.js';
+import { entityTableSource } from '../src/integrations/decorators/entity-tables.js';
 
 const BRAND = Symbol('test-orm:table');
 interface TestModel {
@@ -87,5 +88,15 @@ describe('table sources', () => {
       RlsPolicy<Note>({ name: 'mine', using: (t) => `${t.authrId} = 1` }),
     ];
     expect(typed).toBeTypeOf('function');
+  });
+
+  it("a decorator ORM's entity table names its columns by property; an unknown property is an error naming the entity and its columns", async () => {
+    const brand = Symbol('fake-orm');
+    registerTableSource(entityTableSource('fake-orm', brand, 'Fake'));
+    const note = { [brand]: true, entity: 'Note', schema: 'app', name: 'notes', columns: { authorId: '"author_id"' } };
+    const ok = await (await collectStructure(defineAccess({ roles: [], tables: [table(note, { policies: [policy('p', { using: (t) => `${(t as unknown as Record<string, string>).authorId} = 1` })] })] }))).withPolicies();
+    expect(ok.tables[0]!.policies[0]!.using).toBe('"author_id" = 1');
+    const bad = await collectStructure(defineAccess({ roles: [], tables: [table(note, { policies: [policy('p', { using: (t) => `${(t as unknown as Record<string, string>).authrId} = 1` })] })] }));
+    await expect(bad.withPolicies()).rejects.toMatchObject({ details: [expect.stringContaining('entity Note has no column property "authrId"; its columns are authorId')] });
   });
 });
