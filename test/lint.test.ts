@@ -6,7 +6,7 @@
  * exit codes.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -455,8 +455,7 @@ describe('suppressions and the CLI', () => {
     // The header and the output say who loses what: the owner is now held to its policy.
     expect(fixed.stderr).toMatch(new RegExp(`narrowed +${r.lt_owner} SELECT on lf\\.owned narrowed: every row → rows where \\(id = 1\\)`));
     expect(await rulesOn()).toEqual(before);
-    const folder = path.join(dir, 'migrations', (await import('node:fs')).readdirSync(path.join(dir, 'migrations'))[0]!);
-    const { readFileSync } = await import('node:fs');
+    const folder = path.join(dir, 'migrations', readdirSync(path.join(dir, 'migrations'))[0]!);
 
     await db.query(readFileSync(path.join(folder, 'up.sql'), 'utf8'));
     const after = await rulesOn();

@@ -11,6 +11,7 @@ import type { AccessState, Scope } from '../model/access-state.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { inverseOf } from '../ops/inverse.js';
 import type { Op } from '../ops/op.js';
+import type { Policy } from '../model/policy.js';
 import { describeOp } from '../render/describe-op.js';
 import { renderOp } from '../render/sql/render-op.js';
 import { orderOperations } from './order-operations.js';
@@ -139,11 +140,7 @@ async function planOnSession(db: Queryable, declaration: AccessDeclaration, opti
   const t3 = performance.now();
   const ops = diffAccess({ ...desired, policies }, actual, scope);
   const records = orderOperations(judged.records).map(plannedOperation);
-  // Holds belong to one direction's transition, not to its operations: each direction computes its own.
-  const versionNum = states.server.versionNum;
-  const operations = orderOperations([...ops, ...transitionFences(ops, actual.policies, states.membershipEdges, versionNum, policies)]).map(plannedOperation);
-  const undo = ops.map(inverseOf);
-  const downOperations = orderOperations([...undo, ...transitionFences(undo, policies, edgesAfter(states.membershipEdges, ops), versionNum, actual.policies)]).map(plannedOperation);
+  const { operations, downOperations } = bothDirections(ops, actual.policies, policies, states.membershipEdges, states.server.versionNum);
   const stateAfter = options.impact && states.catalog ? simulateOps(states.catalog, operations.map((o) => o.op)) : undefined;
   const impact = stateAfter && states.catalog ? planImpact(states.catalog, stateAfter, operations.length) : undefined;
   const t4 = performance.now();
@@ -201,11 +198,8 @@ interface PlanStates {
  * impact lines of a migration's header serve them unchanged.
  */
 export function planOperations(catalog: CatalogSnapshot, ops: readonly Op[]): Plan {
-  const versionNum = catalog.server.versionNum;
   const after = simulateOps(catalog, ops);
-  const operations = orderOperations([...ops, ...transitionFences(ops, catalog.policies, catalog.membershipEdges, versionNum, after.policies)]).map(plannedOperation);
-  const undo = ops.map(inverseOf);
-  const downOperations = orderOperations([...undo, ...transitionFences(undo, after.policies, edgesAfter(catalog.membershipEdges, ops), versionNum, catalog.policies)]).map(plannedOperation);
+  const { operations, downOperations } = bothDirections(ops, catalog.policies, after.policies, catalog.membershipEdges, catalog.server.versionNum);
   return {
     operations,
     downOperations,
@@ -220,6 +214,25 @@ export function planOperations(catalog: CatalogSnapshot, ops: readonly Op[]): Pl
     server: catalog.server,
     passwordSources: [],
     stats: { roundTrips: 0, tables: catalog.tables.size, policies: after.policies.length, normalizedPolicies: 0, milliseconds: { declaration: 0, introspection: 0, normalization: 0, diff: 0 } },
+  };
+}
+
+/**
+ * The operations and their downgrade, each in its safe order. Holds belong
+ * to one direction's transition, not to its operations: each direction
+ * computes its own, from the policies and memberships it starts from.
+ */
+function bothDirections(
+  ops: readonly Op[],
+  policiesBefore: readonly Policy[],
+  policiesAfter: readonly Policy[],
+  edges: CatalogSnapshot['membershipEdges'],
+  versionNum: number,
+): { operations: PlannedOperation[]; downOperations: PlannedOperation[] } {
+  const undo = ops.map(inverseOf);
+  return {
+    operations: orderOperations([...ops, ...transitionFences(ops, policiesBefore, edges, versionNum, policiesAfter)]).map(plannedOperation),
+    downOperations: orderOperations([...undo, ...transitionFences(undo, policiesAfter, edgesAfter(edges, ops), versionNum, policiesBefore)]).map(plannedOperation),
   };
 }
 

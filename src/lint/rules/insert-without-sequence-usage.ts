@@ -24,7 +24,9 @@ export const insertWithoutSequenceUsage: LintRule = {
     for (const c of access.cells) {
       if (c.command !== 'INSERT' || (c.access !== 'all' && c.access !== 'filtered')) continue;
       const key = `${c.schema}\0${c.table}`;
-      insertersOf.set(key, [...(insertersOf.get(key) ?? []), c]);
+      let list = insertersOf.get(key);
+      if (!list) insertersOf.set(key, (list = []));
+      list.push(c);
     }
     for (const t of catalog.tables.values()) {
       const serial = t.sequences.filter((s) => s.identity !== true);

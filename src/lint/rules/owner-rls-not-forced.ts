@@ -23,7 +23,12 @@ export const ownerRlsNotForced: LintRule = {
     const privsOf = privilegesOfRoles(catalog);
     const byTable = new Map<string, Set<string>>();
     const policiesOf = new Map<string, Policy[]>();
-    for (const p of catalog.policies) policiesOf.set(`${p.schema}\0${p.table}`, [...(policiesOf.get(`${p.schema}\0${p.table}`) ?? []), p]);
+    for (const p of catalog.policies) {
+      const key = `${p.schema}\0${p.table}`;
+      let list = policiesOf.get(key);
+      if (!list) policiesOf.set(key, (list = []));
+      list.push(p);
+    }
     for (const c of access.cells) {
       if (c.bypass !== 'owner' || c.command !== 'SELECT') continue;
       const role = catalog.roles.get(c.role);
