@@ -30,6 +30,8 @@ export type {
   TableDeclaration,
   TableOptions,
 } from './declare/declarations.js';
+export * from './templates/index.js';
+export * from './presets/index.js';
 export { plan, type Plan, type PlannedOperation, type PlanOptions, type PlanStats } from './plan/plan.js';
 export { apply, type ApplyOptions, type ApplyResult } from './plan/apply.js';
 export { check, type CheckResult } from './plan/check.js';

@@ -70,7 +70,8 @@ export function defineAccess(input: AccessInput): AccessDeclaration {
     impliedGrants: input.impliedGrants ?? true,
     roles,
     schemas: (input.schemas ?? []).map((s) => (typeof s === 'string' ? schema(s) : s)),
-    tables: input.tables.map((t) => (isTableDeclaration(t) ? t : table(t))),
+    // A template applied to several tables gives a list: taken as its entries.
+    tables: input.tables.flatMap((t) => (Array.isArray(t) ? t : [t])).map((t) => (isTableDeclaration(t) ? t : table(t))),
     sequences: (input.sequences ?? []).map((s) => (typeof s === 'string' ? sequence(s) : s)),
     routines: [...(input.routines ?? [])],
     database: input.database,

@@ -69,7 +69,8 @@ export async function collectPolicy(
 async function renderExpression(input: ExpressionInput, columns: unknown, where: () => string, errors: string[], guard: (text: string) => GuardedText): Promise<string | null> {
   let value: unknown = input;
   try {
-    if (typeof value === 'function') value = (value as (t: unknown) => unknown)(columns);
+    // A callback may be async (a template that loads the front end of another table it reads).
+    if (typeof value === 'function') value = await (value as (t: unknown) => unknown)(columns);
     // An expression object of a front end (a Drizzle sql`...` fragment), rendered by it.
     const source = typeof value === 'object' && value !== null ? sourceOfExpression(value) : undefined;
     if (source?.renderExpression) {

@@ -29,14 +29,14 @@ export function collectRoles(declared: readonly (RoleDeclaration | ExistingRoleD
       attributes: d.kind === 'role' ? collectAttributes(d, what, errors) : null,
       inRoles: d.options.inRoles === undefined ? undefined : collectMemberships(d.options.inRoles, what, errors),
       passwordEnv: d.kind === 'role' ? collectPassword(d, what, errors) : undefined,
-      grantsUnmanaged: d.kind === 'existing-role' && grantsOption(d, what, errors) === 'unmanaged',
+      ...grantsMode(d, what, errors),
     };
     const prior = byName.get(d.name);
     if (!prior) {
       byName.set(d.name, collected);
     } else if (prior.managed !== collected.managed) {
       errors.push(`Role ${quoteIdent(d.name)} is declared both with role() (managed: created and altered by pg-access) and as an existing role (a plain name or existingRole(): never changed). Keep one of them.`);
-    } else if (collected.managed || (prior.inRoles && collected.inRoles) || prior.grantsUnmanaged !== collected.grantsUnmanaged) {
+    } else if (collected.managed || (prior.inRoles && collected.inRoles) || prior.grantsUnmanaged !== collected.grantsUnmanaged || prior.grantsWhereDeclared !== collected.grantsWhereDeclared) {
       errors.push(`Role ${quoteIdent(d.name)} is declared more than once; declare it once.`);
     } else if (collected.inRoles) {
       byName.set(d.name, collected);
@@ -47,11 +47,15 @@ export function collectRoles(declared: readonly (RoleDeclaration | ExistingRoleD
   return roles;
 }
 
-function grantsOption(d: ExistingRoleDeclaration, what: string, errors: string[]): 'managed' | 'unmanaged' {
+const GRANT_MODES = ['managed', 'unmanaged', 'where-declared'] as const;
+
+function grantsMode(d: RoleDeclaration | ExistingRoleDeclaration, what: string, errors: string[]): Pick<CollectedRole, 'grantsUnmanaged' | 'grantsWhereDeclared'> {
+  if (d.kind !== 'existing-role') return { grantsUnmanaged: false };
   const value = d.options.grants;
-  if (value === undefined || value === 'managed' || value === 'unmanaged') return value ?? 'managed';
-  errors.push(`${what}: grants must be 'managed' or 'unmanaged', got ${describeValue(value)}.`);
-  return 'managed';
+  if (value !== undefined && !(GRANT_MODES as readonly unknown[]).includes(value)) {
+    errors.push(`${what}: grants must be ${GRANT_MODES.map((m) => `'${m}'`).join(', ')}, got ${describeValue(value)}.`);
+  }
+  return { grantsUnmanaged: value === 'unmanaged', ...(value === 'where-declared' ? { grantsWhereDeclared: true } : {}) };
 }
 
 function collectAttributes(d: RoleDeclaration, what: string, errors: string[]): Omit<Role, 'name'> {

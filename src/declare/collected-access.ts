@@ -62,6 +62,8 @@ export interface CollectedRole {
   readonly passwordEnv: string | undefined;
   /** existingRole(name, { grants: 'unmanaged' }): named by policies only; its grants are never changed. */
   readonly grantsUnmanaged?: boolean;
+  /** existingRole(name, { grants: 'where-declared' }): its grants are managed only on objects where the declaration grants it something. */
+  readonly grantsWhereDeclared?: boolean;
 }
 
 export interface CollectedSequence {

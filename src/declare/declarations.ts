@@ -24,7 +24,7 @@ export interface TypedTableObject<C> {
 /** A row type's columns (a Kysely table interface's keys), each the quoted column name in an expression. */
 export type ColumnMap<Row> = { readonly [K in keyof Row & string]: string };
 
-export type ExpressionInput<T = any> = string | SqlLike | ((table: ColumnsOf<T>) => string | SqlLike);
+export type ExpressionInput<T = any> = string | SqlLike | ((table: ColumnsOf<T>) => string | SqlLike | Promise<string | SqlLike>);
 
 export type PolicyCommandInput = 'ALL' | 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
 
@@ -120,10 +120,13 @@ export interface ExistingRoleOptions {
    * 'unmanaged': the role is named by policies only; pg-access never grants
    * or revokes its privileges (a provider's `authenticated`, whose grants
    * the provider or your migrations keep), and a grant() naming it is an
-   * error. Default 'managed': its grants on declared objects are exactly the
-   * declared ones.
+   * error. 'where-declared': its privileges are managed only on the objects
+   * where the declaration grants it something (exactly those there), and
+   * left alone and unreported everywhere else (what supabase() declares
+   * for anon, authenticated and service_role). Default 'managed': its grants
+   * on declared objects are exactly the declared ones.
    */
-  grants?: 'managed' | 'unmanaged';
+  grants?: 'managed' | 'unmanaged' | 'where-declared';
 }
 
 export interface RoleOptions extends Omit<ExistingRoleOptions, 'grants'> {
@@ -238,8 +241,13 @@ export interface AccessInput {
   defaultPrivileges?: readonly DefaultPrivilegesDeclaration[];
   /** Extra schemas to create if missing and grant on; schemas of declared tables are included automatically. */
   schemas?: readonly (string | SchemaDeclaration)[];
-  /** Declared tables: table(...) entries, or bare Drizzle tables / names (their Drizzle pgPolicy/enableRLS is picked up). */
-  tables: readonly (TableDeclaration<any> | TableInput)[];
+  /**
+   * Declared tables: table(...) entries, or bare Drizzle tables / names (their
+   * Drizzle pgPolicy/enableRLS is picked up), and what templates return (a
+   * list, as tenantIsolation gives, counts as its entries). Entries for one
+   * table are merged.
+   */
+  tables: readonly (TableDeclaration<any> | TableInput | readonly TableDeclaration<any>[])[];
   /**
    * Grants pg-access adds because another grant needs them: USAGE on the
    * schema of a granted object when that schema is not declared, and USAGE

@@ -1,7 +1,7 @@
 import { PgAccessError } from '../errors.js';
 import type { AccessState, Scope } from '../model/access-state.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { targetKey, type Grant, type GrantTarget } from '../model/grant.js';
+import { objectKey, targetKey, type Grant, type GrantTarget } from '../model/grant.js';
 import { GrantLookup } from '../model/grant-lookup.js';
 import type { Policy } from '../model/policy.js';
 import { compareText, qualifiedKey } from '../model/qualified-name.js';
@@ -247,9 +247,10 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogStruc
   const unmanagedGrantees = collected.roleDeclarations.filter((r) => r.grantsUnmanaged).map((r) => r.name);
   const managedGrantees = new Set<string>([...collected.roles.filter((r) => !unmanagedGrantees.includes(r)), ...resolvedRoles.scope.droppedRoles]);
   for (const g of grants) managedGrantees.add(g.grantee);
+  const grantedWhereDeclared = whereDeclaredObjects(collected, grants);
   // Memberships as they are and as declared: a policy for a group applies to its members (either way, no false warning).
   const edges = [...catalog.membershipEdges, ...resolvedRoles.memberships];
-  diagnostics.push(...unreachablePolicies(policies, grants, catalog, managedGrantees, new Set(unmanagedGrantees), edges));
+  diagnostics.push(...unreachablePolicies(policies, grants, catalog, managedGrantees, new Set(unmanagedGrantees), edges, grantedWhereDeclared));
   const schemas = [...new Set([...scopeSchemas].filter((s) => declaredSchemas.has(s) || catalog.schemas.has(s)))].sort(compareText);
 
   return {
@@ -266,9 +267,18 @@ export function resolveDesired(collected: CollectedAccess, catalog: CatalogStruc
       publicControlled,
       grantees: [...managedGrantees].sort(compareText),
       unmanagedGrantees,
+      ...(grantedWhereDeclared.size ? { grantedWhereDeclared: Object.fromEntries([...grantedWhereDeclared].map(([role, keys]) => [role, [...keys].sort(compareText)])) } : {}),
     },
     diagnostics,
   };
+}
+
+/** For each role declared with grants: 'where-declared', the objects (objectKey) its desired grants are on. */
+function whereDeclaredObjects(collected: CollectedAccess, grants: readonly Grant[]): Map<string, Set<string>> {
+  const roles = new Map(collected.roleDeclarations.filter((r) => r.grantsWhereDeclared).map((r) => [r.name, new Set<string>()]));
+  if (roles.size === 0) return roles;
+  for (const g of grants) roles.get(g.grantee)?.add(objectKey(g.target));
+  return roles;
 }
 
 function inertGrantsDiagnostic(schema: string, grantee: string, declared: boolean): Diagnostic {

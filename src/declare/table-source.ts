@@ -44,6 +44,12 @@ export interface TableSource {
   policy?(value: unknown, roles: Set<string>, withAttributes: Map<string, string>): PolicyDeclaration;
   /** A recognized expression as SQL text, with parameters inlined and columns by their database names. */
   renderExpression?(value: unknown): string;
+  /**
+   * One of its column objects (a Drizzle column, as `t.ownerId` gives it in a
+   * callback) as its quoted database name; undefined for anything else.
+   * Templates name columns by key and read them through this.
+   */
+  renderColumn?(value: unknown): string | undefined;
   /** Its policy form for messages ('a Drizzle pgPolicy(...)'), when it has one. */
   readonly policyForm?: string;
   /** A short name of a recognized table for messages, without loading the ORM. */
@@ -96,4 +102,21 @@ export async function loadTableSource(source: TableSource): Promise<void> {
       `The declaration uses ${source.name} objects, but ${source.name} could not be loaded (${(cause as Error).message}). Install it in the project, or name the tables with strings such as 'public.documents'.`,
     );
   }
+}
+
+/**
+ * The quoted database name of column `key` in what an expression callback
+ * receives (`columns`): a front end's column map renders quoted names
+ * itself, a column object (Drizzle's) is rendered by the source that knows
+ * it. A key that names no column throws, naming it; the caller adds where.
+ */
+export function columnReference(columns: unknown, key: string): string {
+  if (typeof key !== 'string' || key === '') throw new Error(`a column is named by a non-empty string, got ${JSON.stringify(key)}`);
+  const value = (columns as Record<string, unknown>)[key];
+  if (typeof value === 'string') return value;
+  for (const s of sources) {
+    const rendered = s.renderColumn?.(value);
+    if (rendered !== undefined) return rendered;
+  }
+  throw new Error(`the table has no column ${JSON.stringify(key)}`);
 }

@@ -1,6 +1,6 @@
 import type { CatalogStructure } from '../introspect/catalog-snapshot.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import type { Grant } from '../model/grant.js';
+import { relationKey, type Grant } from '../model/grant.js';
 import { membershipGraph, reachableRoles, type MembershipEdge } from '../model/membership.js';
 import type { Policy, PolicyCommand } from '../model/policy.js';
 import { qualifiedKey } from '../model/qualified-name.js';
@@ -39,7 +39,10 @@ export function unreachablePolicies(
   managedGrantees: ReadonlySet<string>,
   grantsUnmanaged: ReadonlySet<string>,
   edges: readonly MembershipEdge[] = [],
+  whereDeclared: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): Diagnostic[] {
+  // What a role holds after the plan on a table: its desired grants where pg-access manages them, what it holds elsewhere.
+  const managedOn = (grantee: string, table: string) => managedGrantees.has(grantee) && (whereDeclared.get(grantee)?.has(table) ?? true);
   // A policy for a group applies to every role that inherits from it: reachable if any of them holds the privilege.
   const membersOf = membershipGraph(edges, 'down');
   const reached = new Map<string, Set<string>>();
@@ -79,8 +82,9 @@ export function unreachablePolicies(
     const holders = holdersOf(key);
     if (!read.has(key)) {
       read.add(key);
-      for (const e of table.acl) if (!managedGrantees.has(e.grantee)) hold(holders, e.grantee, e.privilege);
-      for (const e of table.columnAcl) if (!managedGrantees.has(e.grantee)) hold(holders, e.grantee, e.privilege);
+      const tableKey = whereDeclared.size ? relationKey('table', p.schema, p.table) : '';
+      for (const e of table.acl) if (!managedOn(e.grantee, tableKey)) hold(holders, e.grantee, e.privilege);
+      for (const e of table.columnAcl) if (!managedOn(e.grantee, tableKey)) hold(holders, e.grantee, e.privilege);
     }
     const needs = COMMAND_PRIVILEGES[p.command];
     const has = (grantee: string) => {

@@ -12,7 +12,8 @@ import { keyOf } from '../model/qualified-name.js';
 export function reportUnmanaged(actual: AccessState, scope: Scope): Diagnostic[] {
   const tables = new Set(scope.tables.map((t) => relationKey('table', t.schema, t.name)));
   // Roles declared with grants: 'unmanaged' hold what they hold on purpose: not reported.
-  const grantees = new Set([...scope.grantees, ...(scope.unmanagedGrantees ?? [])]);
+  // So do where-declared roles on the objects where nothing is declared for them.
+  const grantees = new Set([...scope.grantees, ...(scope.unmanagedGrantees ?? []), ...Object.keys(scope.grantedWhereDeclared ?? {})]);
   const byHolder = new Map<string, { subject: string; grantee: string; privileges: string[] }>();
   for (const g of actual.grants) {
     const t = g.target;

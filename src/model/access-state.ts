@@ -72,4 +72,11 @@ export interface Scope {
   readonly grantees: readonly string[];
   /** Roles declared with grants: 'unmanaged': named by policies, their grants left alone and not reported. */
   readonly unmanagedGrantees?: readonly string[];
+  /**
+   * Roles declared with grants: 'where-declared' (a provider's anon or
+   * authenticated), each with the objects (objectKey) where the declaration
+   * grants it something: only there are its privileges managed; elsewhere
+   * they are left alone and not reported.
+   */
+  readonly grantedWhereDeclared?: Readonly<Record<string, readonly string[]>>;
 }

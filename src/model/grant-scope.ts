@@ -1,5 +1,5 @@
 import type { Scope } from './access-state.js';
-import { relationKey, targetKey, type Grant, type GrantTarget } from './grant.js';
+import { objectKey, relationKey, targetKey, type Grant, type GrantTarget } from './grant.js';
 
 /**
  * Answers, for one ACL entry, whether pg-access manages it (may revoke it)
@@ -33,6 +33,7 @@ export function grantScope(scope: Scope): GrantScope {
   const declaredSequences = new Set(scope.declaredSequences.map((s) => relationKey('sequence', s.schema, s.name)));
   const others = new Set(scope.otherTargets);
   const publicControlled = new Set(scope.publicControlled);
+  const whereDeclared = new Map(Object.entries(scope.grantedWhereDeclared ?? {}).map(([role, keys]) => [role, new Set(keys)]));
 
   const publicUnmanaged = (target: GrantTarget, grantee: string) => grantee === 'public' && publicByDefault(target) && !publicControlled.has(targetKey(target));
 
@@ -42,6 +43,9 @@ export function grantScope(scope: Scope): GrantScope {
       // even when nothing is granted to PUBLIC anywhere.
       const managedGrantee = grantees.has(g.grantee) || (g.grantee === 'public' && publicControlled.has(targetKey(g.target)));
       if (!managedGrantee || publicUnmanaged(g.target, g.grantee)) return false;
+      // A where-declared role is managed only on the objects where the declaration grants it something.
+      const declaredOn = whereDeclared.get(g.grantee);
+      if (declaredOn && !declaredOn.has(objectKey(g.target))) return false;
       const t = g.target;
       switch (t.kind) {
         case 'schema':

@@ -78,6 +78,11 @@ export function relationKey(kind: 'table' | 'sequence', schema: string, name: st
   return keyOf(kind, schema, name);
 }
 
+/** The object a grant is on: a column's table, any other target itself (its targetKey). */
+export function objectKey(t: GrantTarget): string {
+  return t.kind === 'column' ? relationKey('table', t.schema, t.table) : targetKey(t);
+}
+
 /** keyOf(targetKey(target), grantee, privilege), without the intermediate array. */
 export function grantKey(g: Pick<Grant, 'target' | 'grantee' | 'privilege'>): string {
   return `${targetKey(g.target)}\0${g.grantee}\0${g.privilege}`;

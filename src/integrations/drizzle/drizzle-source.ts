@@ -5,6 +5,7 @@
  * does once a declaration uses one.
  */
 import type { TableSource } from '../../declare/table-source.js';
+import { quoteIdent } from '../../render/sql/quote.js';
 
 type DrizzleTableModule = typeof import('./drizzle-table.js');
 
@@ -44,6 +45,8 @@ export const drizzleSource: TableSource = {
   },
   policy: (value, roles, withAttributes) => loadedDrizzle().drizzlePolicy(value as Parameters<DrizzleTableModule['drizzlePolicy']>[0], roles, withAttributes),
   renderExpression: (value) => loadedDrizzle().renderDrizzleSql(value),
+  // A column's own name (its database name), checked by Drizzle's class chain: a table's other keys are not columns.
+  renderColumn: (value) => (isEntity(value, 'Column') && typeof (value as { name?: unknown }).name === 'string' ? quoteIdent((value as { name: string }).name) : undefined),
   label(value) {
     const name = (value as Record<symbol, unknown>)[DRIZZLE_NAME];
     return typeof name === 'string' ? name : 'a Drizzle table';
