@@ -57,6 +57,8 @@ export interface SupabasePreset {
   readonly uidSql: string;
   /** `(SELECT (auth.jwt() ->> 'claim')::type)` for a policy written by hand. */
   jwtSql(claim: string, type?: string): string;
+  /** The settings PostgREST sets for a request with these JWT claims (`request.jwt.claims`), for withRole() and expectations. */
+  settings(claims: Readonly<Record<string, unknown>>): Record<string, string>;
   /**
    * Supabase Storage's tables, typed for templates and policy callbacks.
    * Storage owns them and has RLS enabled on them; declaring policies on
@@ -90,6 +92,7 @@ export function supabase(options: SupabaseOptions = {}): SupabasePreset {
     jwt,
     uidSql: sessionValueSql(uid, 'supabase().uid'),
     jwtSql: (claim, type) => sessionValueSql(jwt(claim, type), `supabase().jwt(${JSON.stringify(claim)})`),
+    settings: (claims) => ({ 'request.jwt.claims': JSON.stringify(claims) }),
     storage: {
       objects: table<{ 'storage.objects': StorageObjectRow }, 'storage.objects'>('storage.objects'),
       buckets: table<{ 'storage.buckets': StorageBucketRow }, 'storage.buckets'>('storage.buckets'),

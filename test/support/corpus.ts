@@ -35,19 +35,36 @@ const CORPUS_LOAD_LOCK = 730_117;
 export async function loadCorpus(file: string): Promise<TestDatabase> {
   const db = await createTestDatabase();
   try {
-    const lock = await db.admin.connect();
-    try {
-      await lock.query('SELECT pg_advisory_lock($1)', [CORPUS_LOAD_LOCK]);
-      await db.query(`SET client_min_messages = error; ${readFileSync(join(corpusDir, file), 'utf8')}`);
-    } finally {
-      await lock.query('SELECT pg_advisory_unlock($1)', [CORPUS_LOAD_LOCK]).catch(() => undefined);
-      lock.release();
-    }
+    await runUnderCorpusLock(db, readFileSync(join(corpusDir, file), 'utf8'));
   } catch (error) {
     await db.close();
     throw error;
   }
   return db;
+}
+
+/** Runs SQL that creates cluster-wide roles when missing, taking turns with the corpus loads. */
+export async function runUnderCorpusLock(db: TestDatabase, sql: string): Promise<void> {
+  const lock = await db.admin.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [CORPUS_LOAD_LOCK]);
+    await db.query(`SET client_min_messages = error; ${sql}`);
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [CORPUS_LOAD_LOCK]).catch(() => undefined);
+    lock.release();
+  }
+}
+
+/**
+ * The corpus's Supabase shim (the roles anon, authenticated, service_role,
+ * the auth schema with auth.uid() and auth.jwt() reading the request's JWT
+ * claims), as the Supabase files of the corpus prepend it.
+ */
+export function supabaseShim(): string {
+  const text = readFileSync(join(corpusDir, 'supabase_slack_clone.sql'), 'utf8');
+  const end = text.indexOf('-- ======================== end of SUPABASE SHIM');
+  if (end < 0) throw new Error('supabase_slack_clone.sql: the end of the Supabase shim was not found');
+  return text.slice(0, end);
 }
 
 // Objects an extension owns are the extension's, created by CREATE EXTENSION: left as they are.
