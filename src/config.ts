@@ -1,4 +1,5 @@
 import type { BuiltinMigrationFormat } from './render/migration/write-migration.js';
+import type { AccessExpectation } from './testing/expectations.js';
 
 /**
  * The shape of `pg-access.config.ts`, read by the `pg-access` CLI. Relative
@@ -22,6 +23,12 @@ export interface PgAccessConfig {
     readonly ignore?: readonly { readonly rule: string; readonly object: string; readonly reason: string }[];
     /** Default 'error'. */
     readonly failOn?: 'error' | 'warning' | 'info' | 'never';
+  };
+  /** `pg-access test`: who may do what to which rows, checked as each role after `seed`, in a transaction rolled back at the end. */
+  readonly test?: {
+    /** SQL files (fixture rows) run first as the connecting user, relative to the config. */
+    readonly seed?: string | readonly string[];
+    readonly expect: readonly AccessExpectation[];
   };
 }
 

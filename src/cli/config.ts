@@ -11,7 +11,7 @@ import { migrationFormats } from '../render/migration/write-migration.js';
 /** Looked up in this order in the current folder when --config is not given. */
 export const CONFIG_FILE_NAMES = ['pg-access.config.ts', 'pg-access.config.mts', 'pg-access.config.js', 'pg-access.config.mjs'] as const;
 
-const CONFIG_KEYS = ['access', 'url', 'dbCredentials', 'out', 'format', 'lockTimeoutMs', 'lint'] as const;
+const CONFIG_KEYS = ['access', 'url', 'dbCredentials', 'out', 'format', 'lockTimeoutMs', 'lint', 'test'] as const;
 const CREDENTIAL_KEYS = ['host', 'port', 'user', 'password', 'database', 'ssl'] as const;
 const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 
@@ -151,6 +151,7 @@ function validateConfig(config: unknown, shown: string): asserts config is PgAcc
   if (c.lockTimeoutMs !== undefined && !(Number.isInteger(c.lockTimeoutMs) && (c.lockTimeoutMs as number) > 0)) {
     fail(`"lockTimeoutMs" must be a positive whole number of milliseconds, got ${JSON.stringify(c.lockTimeoutMs)}.`);
   }
+  if (c.test !== undefined) validateTest(c.test, fail);
   if (c.lint !== undefined) {
     const l = c.lint as Record<string, unknown>;
     if (typeof l !== 'object' || l === null || Array.isArray(l)) fail(`"lint" must be an object: { ignore?: [{ rule, object, reason }], failOn?: 'error' | 'warning' | 'info' | 'never' }.`);
@@ -165,6 +166,16 @@ function validateConfig(config: unknown, shown: string): asserts config is PgAcc
       }
     }
   }
+}
+
+function validateTest(value: unknown, fail: (message: string) => never): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`"test" must be an object: { seed?: './seed.sql', expect: [{ role, settings, table, command, allowed | rows }] }.`);
+  const t = value as Record<string, unknown>;
+  const unknownKeys = Object.keys(t).filter((k) => k !== 'seed' && k !== 'expect');
+  if (unknownKeys.length) fail(`test: unknown option${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((k) => `"${k}"`).join(', ')}; allowed: seed, expect.`);
+  if (!Array.isArray(t.expect)) fail('test.expect must be a list of expectations: [{ role, settings, table, command, allowed | rows }].');
+  const seeds = typeof t.seed === 'string' ? [t.seed] : t.seed;
+  if (seeds !== undefined && (!Array.isArray(seeds) || seeds.some((s) => typeof s !== 'string' || s === ''))) fail('test.seed must be an SQL file path or a list of them.');
 }
 
 function validateCredentials(value: unknown, fail: (message: string) => never): asserts value is DbCredentials {

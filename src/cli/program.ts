@@ -7,6 +7,7 @@ import { checkCommand } from './commands/check-command.js';
 import { generateCommand } from './commands/generate-command.js';
 import { planCommand } from './commands/plan-command.js';
 import { pullCommand } from './commands/pull-command.js';
+import { testCommand } from './commands/test-command.js';
 import type { CliContext } from './context.js';
 import type { ExitCode } from './exit-codes.js';
 
@@ -99,6 +100,17 @@ export function buildProgram(ctx: CliContext, version: string, done: (code: Exit
     .addOption(new Option('-f, --format <format>', "with --fix: migration format (default: the config's format, else sql)").choices(migrationFormats()))
     .option('-o, --out <dir>', "with --fix: migrations folder (default: the config's out; required without a config)")
     .action(async (options) => done(await lintCommand(ctx, options, version)));
+
+  program
+    .command('test')
+    .description("check the config's test.expect (who may do what to which rows) as each role, after test.seed, in a transaction rolled back at the end; prints the failures and which declared policies no expectation exercised")
+    .showHelpAfterError('(run pg-access test --help for usage)')
+    .option('-c, --config <path>', 'config file (default: pg-access.config.{ts,mts,js,mjs} in the current folder)')
+    .option('--url <url>', 'connection URL; overrides the config and DATABASE_URL')
+    .option('--json', 'print the results and the coverage as JSON (version 1)')
+    .option('--all', 'list the passing expectations too')
+    .option('--require-coverage', 'exit 1 when a declared policy command is exercised by no expectation')
+    .action(async (options) => done(await testCommand(ctx, options)));
 
   return program;
 }

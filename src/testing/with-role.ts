@@ -57,9 +57,18 @@ export async function asRole(connection: TestConnection, role: string, settings:
 export type Attempt = { readonly ok: true; readonly result: StatementResult } | { readonly ok: false; readonly error: { readonly code?: string; readonly message: string } };
 
 let savepoints = 0;
+// Checks on one transaction take turns (keyed by its query function): savepoints of checks run together (Promise.all) would interleave.
+const turns = new WeakMap<object, Promise<unknown>>();
 
 /** Runs one statement in a savepoint and undoes it, so that a refused statement leaves the transaction usable and a check changes nothing. */
-export async function attempt(connection: TestConnection, sql: string, params?: readonly unknown[]): Promise<Attempt> {
+export function attempt(connection: TestConnection, sql: string, params?: readonly unknown[]): Promise<Attempt> {
+  const previous = turns.get(connection.query) ?? Promise.resolve();
+  const mine = previous.then(() => attemptNow(connection, sql, params));
+  turns.set(connection.query, mine.catch(() => undefined));
+  return mine;
+}
+
+async function attemptNow(connection: TestConnection, sql: string, params?: readonly unknown[]): Promise<Attempt> {
   const name = `pg_access_check_${++savepoints}`;
   await connection.query(`SAVEPOINT ${name}`);
   try {
