@@ -2,6 +2,7 @@
 import './integrations/index.js';
 
 export { database, defaultPrivileges, defineAccess, existingRole, grant, policy, role, routine, schema, sequence, table } from './declare/builders.js';
+export { allIn, tables, sequences, routines } from './declare/selectors.js';
 export type {
   AccessDeclaration,
   AccessInput,
@@ -29,6 +30,11 @@ export type {
   SchemaDeclaration,
   TableDeclaration,
   TableOptions,
+  ObjectSelector,
+  SelectorDeclaration,
+  TablesDeclaration,
+  SequencesDeclaration,
+  RoutinesDeclaration,
 } from './declare/declarations.js';
 export * from './templates/index.js';
 export * from './presets/index.js';

@@ -24,6 +24,7 @@ import type {
   TableInput,
   TableOptions,
   ColumnMap,
+  SelectorDeclaration,
 } from './declarations.js';
 import {
   ACCESS_KEYS,
@@ -65,15 +66,22 @@ export function defineAccess(input: AccessInput): AccessDeclaration {
   if (input.database !== undefined && (input.database as { kind?: unknown })?.kind !== 'database') {
     throw new PgAccessError('INVALID_DECLARATION', 'defineAccess({ database }) must be database({ grants, revokeFromPublic }).');
   }
+  // Selectors (tables(allIn(...)), ...) are kept apart: the plan expands them against the catalogs.
+  const selectors: SelectorDeclaration[] = [];
+  const notSelector = <T>(entry: T | SelectorDeclaration): entry is T => !(isSelectorDeclaration(entry) && selectors.push(entry) > 0);
+  // A template applied to several tables gives a list: taken as its entries.
+  const tables = input.tables.flatMap((t) => (Array.isArray(t) ? t : [t])).filter(notSelector);
+  const sequences = (input.sequences ?? []).filter(notSelector);
+  const routines = (input.routines ?? []).filter(notSelector);
   return Object.freeze({
     kind: 'access',
     impliedGrants: input.impliedGrants ?? true,
     roles,
     schemas: (input.schemas ?? []).map((s) => (typeof s === 'string' ? schema(s) : s)),
-    // A template applied to several tables gives a list: taken as its entries.
-    tables: input.tables.flatMap((t) => (Array.isArray(t) ? t : [t])).map((t) => (isTableDeclaration(t) ? t : table(t))),
-    sequences: (input.sequences ?? []).map((s) => (typeof s === 'string' ? sequence(s) : s)),
-    routines: [...(input.routines ?? [])],
+    tables: tables.map((t) => (isTableDeclaration(t) ? t : table(t as TableInput))),
+    sequences: sequences.map((s) => (typeof s === 'string' ? sequence(s) : s)),
+    routines,
+    ...(selectors.length ? { selectors } : {}),
     database: input.database,
     defaultPrivileges: [...(input.defaultPrivileges ?? [])],
   });
@@ -158,6 +166,11 @@ export function schema(name: string, options: SchemaOptions = {}): SchemaDeclara
   if (typeof name !== 'string' || name === '') throw new PgAccessError('INVALID_DECLARATION', `schema() needs a non-empty name, got ${JSON.stringify(name)}.`);
   checkOptionKeys(`schema(${JSON.stringify(name)})`, options, SCHEMA_KEYS);
   return Object.freeze({ kind: 'schema', name, options });
+}
+
+function isSelectorDeclaration(value: unknown): value is SelectorDeclaration {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  return typeof value === 'object' && value !== null && (kind === 'tables' || kind === 'sequences' || kind === 'routines') && 'selector' in value;
 }
 
 function isTableDeclaration(value: unknown): value is TableDeclaration {

@@ -223,6 +223,35 @@ export interface DefaultPrivilegesDeclaration {
   readonly options: DefaultPrivilegesOptions;
 }
 
+/** allIn('app'): every object of a kind in these schemas, but those `except` names, found when planning. */
+export interface ObjectSelector {
+  readonly kind: 'selector';
+  readonly schemas: readonly string[];
+  /** 'schema.name' (a routine's every overload) or, for a routine, 'schema.name(argument types)'. */
+  readonly except: readonly string[];
+}
+
+/** tables(allIn('app'), { grants, rls, policies }): each table the selector finds, declared with these options. */
+export interface TablesDeclaration {
+  readonly kind: 'tables';
+  readonly selector: ObjectSelector;
+  readonly options: TableOptions<string>;
+}
+
+export interface SequencesDeclaration {
+  readonly kind: 'sequences';
+  readonly selector: ObjectSelector;
+  readonly options: SequenceOptions;
+}
+
+export interface RoutinesDeclaration {
+  readonly kind: 'routines';
+  readonly selector: ObjectSelector;
+  readonly options: RoutineOptions;
+}
+
+export type SelectorDeclaration = TablesDeclaration | SequencesDeclaration | RoutinesDeclaration;
+
 export interface AccessInput {
   /**
    * Every role the declaration names. A string or existingRole(name) is a role
@@ -231,10 +260,10 @@ export interface AccessInput {
    * keeps as declared.
    */
   roles: readonly RoleInput[];
-  /** Sequences managed explicitly (beyond the USAGE INSERT needs on serial/identity sequences, which is implied). */
-  sequences?: readonly (string | SequenceDeclaration)[];
-  /** Functions and procedures whose EXECUTE privilege is managed. */
-  routines?: readonly RoutineDeclaration[];
+  /** Sequences managed explicitly (beyond the USAGE INSERT needs on serial/identity sequences, which is implied); sequences(allIn(...)) for all of a schema's. */
+  sequences?: readonly (string | SequenceDeclaration | SequencesDeclaration)[];
+  /** Functions and procedures whose EXECUTE privilege is managed; routines(allIn(...)) for all of a schema's. */
+  routines?: readonly (RoutineDeclaration | RoutinesDeclaration)[];
   /** Privileges on the database pg-access is connected to. */
   database?: DatabaseDeclaration;
   /** ALTER DEFAULT PRIVILEGES: what objects created later receive. */
@@ -247,7 +276,7 @@ export interface AccessInput {
    * list, as tenantIsolation gives, counts as its entries). Entries for one
    * table are merged.
    */
-  tables: readonly (TableDeclaration<any> | TableInput | readonly TableDeclaration<any>[])[];
+  tables: readonly (TableDeclaration<any> | TableInput | readonly TableDeclaration<any>[] | TablesDeclaration)[];
   /**
    * Grants pg-access adds because another grant needs them: USAGE on the
    * schema of a granted object when that schema is not declared, and USAGE
@@ -269,4 +298,6 @@ export interface AccessDeclaration {
   readonly schemas: readonly SchemaDeclaration[];
   readonly tables: readonly TableDeclaration<any>[];
   readonly impliedGrants: boolean;
+  /** tables(...), sequences(...), routines(...) of selectors: expanded against the catalogs when planning. */
+  readonly selectors?: readonly SelectorDeclaration[];
 }

@@ -1,5 +1,7 @@
 import { collectStructure, type CollectedAccess } from '../declare/collect-declaration.js';
 import type { AccessDeclaration } from '../declare/declarations.js';
+import { expandSelectors, selectorRequest } from '../declare/selectors.js';
+import { readSelectedObjects } from '../introspect/select-objects.js';
 import { resolveDesired } from '../declare/resolve-desired.js';
 import { diffAccess } from '../diff/diff-access.js';
 import { reportUnmanaged } from '../diff/report-unmanaged.js';
@@ -266,8 +268,12 @@ async function readStates(db: Queryable, declaration: AccessDeclaration, options
   return { states, timings: { declaration: timings.declaration, introspection: timings.introspection } };
 }
 
-async function resolveAgainstCatalog(db: Queryable, declaration: AccessDeclaration, options: PlanOptions) {
+async function resolveAgainstCatalog(db: Queryable, declared: AccessDeclaration, options: PlanOptions) {
   const t0 = performance.now();
+  // Bulk selectors first: what they match now becomes ordinary declarations (one catalog query, only when there are any).
+  const { declaration, diagnostics: selected } = declared.selectors?.length
+    ? expandSelectors(declared, await readSelectedObjects(async (sql, params) => (await db.query(sql, params)).rows, selectorRequest(declared)))
+    : { declaration: declared, diagnostics: [] };
   // The structure says what to read; the policies are collected while the catalog queries run.
   const staged = await collectStructure(declaration);
   if (staged.invalid) await staged.withPolicies();
@@ -294,7 +300,8 @@ async function resolveAgainstCatalog(db: Queryable, declaration: AccessDeclarati
     throw error;
   }
   const { catalog, during } = read;
-  const { collected, resolved } = during;
+  const { collected } = during;
+  const resolved = selected.length ? { ...during.resolved, diagnostics: [...selected, ...during.resolved.diagnostics] } : during.resolved;
   const facts = {
     passwordRoles: collected.roleDeclarations.filter((r) => r.managed && r.passwordEnv !== undefined).map((r) => ({ role: r.name, env: r.passwordEnv! })),
     tableCount: collected.tables.length,

@@ -9,6 +9,8 @@ import { collectStructure } from '../declare/collect-declaration.js';
 import { SPECIAL_POLICY_ROLES } from '../declare/collected-access.js';
 import type { AccessDeclaration } from '../declare/declarations.js';
 import { describeTable } from '../declare/describe-table.js';
+import { expandSelectors, selectorRequest } from '../declare/selectors.js';
+import { readSelectedObjects } from '../introspect/select-objects.js';
 import { quoteQualified } from '../render/sql/quote.js';
 import type { AccessExpectation, ExpectedCommand } from './expectations.js';
 import { inRolledBackTransaction, type TestClient } from './test-client.js';
@@ -32,7 +34,11 @@ export interface ExpectationCoverage {
 
 const ALL: readonly ExpectedCommand[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
 
-export async function expectationCoverage(db: TestClient, access: AccessDeclaration, expectations: readonly AccessExpectation[]): Promise<ExpectationCoverage> {
+export async function expectationCoverage(db: TestClient, declared: AccessDeclaration, expectations: readonly AccessExpectation[]): Promise<ExpectationCoverage> {
+  // Bulk selectors declare the tables they match now, as the plan does.
+  const access = declared.selectors?.length
+    ? await inRolledBackTransaction(db, async (c) => expandSelectors(declared, await readSelectedObjects(async (sql, params) => (await c.query(sql, params)).rows, selectorRequest(declared))).declaration)
+    : declared;
   const collected = await (await collectStructure(access)).withPolicies();
   const tried = await Promise.all(
     expectations.map(async (e, i) => {
