@@ -30,6 +30,7 @@ export type {
   SchemaDeclaration,
   TableDeclaration,
   TableOptions,
+  TableInput,
   ObjectSelector,
   SelectorDeclaration,
   TablesDeclaration,

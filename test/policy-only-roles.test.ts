@@ -95,7 +95,7 @@ describe('a role that only policies name', () => {
     const warning = p.diagnostics.find((d) => d.code === 'POLICY_UNREACHABLE')!;
     expect(warning.message).toContain(`its grants are unmanaged (grants: 'unmanaged')`);
     await expect(plan(db.pool, defineAccess({ roles: [existingRole(r.po_app, { grants: 'none' as never })], tables: [] }))).rejects.toThrow(
-      `existingRole(${JSON.stringify(r.po_app)}): grants must be 'managed' or 'unmanaged', got "none".`,
+      `existingRole(${JSON.stringify(r.po_app)}): grants must be 'managed', 'unmanaged', 'where-declared', got "none".`,
     );
   });
 

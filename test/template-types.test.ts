@@ -5,7 +5,7 @@
  * At run time the same declarations render the database's column names.
  */
 import { describe, expect, it } from 'vitest';
-import { membershipCheck, ownerOnly, publicRead, supabase, table, tenantIsolation, type PrismaModel } from '../src/index.js';
+import { columnReference, membershipCheck, onTable, ownerOnly, policy, publicRead, supabase, table, tenantIsolation, type ColumnKey, type PrismaModel, type TableDeclaration, type TableInput } from '../src/index.js';
 import { collectStructure } from '../src/declare/collect-declaration.js';
 import { defineAccess } from '../src/index.js';
 import { drizzleTables as d } from './support/template-tables.js';
@@ -61,5 +61,19 @@ describe('typed template columns', () => {
       `projects.tenant_isolation: "tenant_id" = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::int)`,
       `projects.member_access_select: EXISTS (SELECT 1 FROM "public"."team_members" pg_access_m WHERE pg_access_m."team_id" = "projects"."team_id" AND pg_access_m."user_id" = (SELECT NULLIF(current_setting('app.user_id', true), '')::int))`,
     ]);
+  });
+});
+
+describe('a template of your own', () => {
+  // The README's example, as written there.
+  function hideDeleted<T extends TableInput>(t: T, options: { column: ColumnKey<T> }): TableDeclaration<T> {
+    return onTable(t, { policies: [policy<T>('hide_deleted', { as: 'restrictive', for: 'SELECT', using: (c) => `${columnReference(c, options.column)} IS NULL` })] });
+  }
+
+  it('is typed and rendered like the built-in ones, on a Drizzle table and a plain name', async () => {
+    // @ts-expect-error not a column of the Drizzle table
+    hideDeleted(d.docs, { column: 'deletedAt' });
+    const collected = await (await collectStructure(defineAccess({ roles: [], tables: [hideDeleted(d.docs, { column: 'body' }), hideDeleted('app.notes', { column: 'deleted_at' })] }))).withPolicies();
+    expect(collected.tables.map((t) => `${t.schema}.${t.name}: ${t.policies[0]!.using}`)).toEqual(['public.docs: "body" IS NULL', 'app.notes: "deleted_at" IS NULL']);
   });
 });
