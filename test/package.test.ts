@@ -60,7 +60,7 @@ describe('the packed tarball, installed into a fresh project', () => {
     const tarball = path.join(root, readdirSync(root).find((f) => f.endsWith('.tgz'))!);
     const listed = await run('tar', ['-tzf', tarball], { maxBuffer: 64 * 1024 * 1024 });
     const files = listed.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-    for (const needed of ['LICENSE', 'README.md', 'package.json', 'bin/pg-access.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/integrations/drizzle/index.d.ts']) {
+    for (const needed of ['LICENSE', 'README.md', 'package.json', 'bin/pg-access.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/integrations/drizzle/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts']) {
       expect(files, needed).toContain(needed);
     }
     expect(files.filter((f) => !/^(dist|bin)\//.test(f) && !['LICENSE', 'README.md', 'package.json'].includes(f))).toEqual([]);
@@ -75,7 +75,7 @@ describe('the packed tarball, installed into a fresh project', () => {
 
     writeFileSync(
       path.join(app, 'pg-access.config.ts'),
-      `import { defineConfig } from 'pg-access';\n\nexport default defineConfig({ access: './src/access.ts', url: ${JSON.stringify(db.url)} });\n`,
+      `import { defineConfig } from 'pg-access';\n\nexport default defineConfig({ access: './src/access.ts', url: ${JSON.stringify(db.url)}, test: { expect: [{ role: ${JSON.stringify(r.pkg_app)}, settings: { 'app.user_id': 1 }, table: 'documents', command: 'SELECT', rows: 1 }] } });\n`,
     );
     writeFileSync(
       path.join(app, 'src/access.ts'),
@@ -94,6 +94,22 @@ const access: AccessDeclaration = defineAccess({
   ],
 });
 export default access;
+`,
+    );
+    // The testing toolkit's published types, as a user's suite uses them.
+    writeFileSync(
+      path.join(app, 'src/access.check.ts'),
+      `import { expectDenied, expectRows, runExpectations, withRole, type AccessExpectation } from 'pg-access/testing';
+import { ownerOnly, sessionSettings, supabase, tables, allIn, grant } from 'pg-access';
+
+export const templates = [ownerOnly('documents', { column: 'owner_id', ...sessionSettings().user }), tables(allIn('app'), { grants: [grant('SELECT', { to: 'x' })] }), supabase().roles];
+export async function check(db: object, expectations: AccessExpectation[]): Promise<number> {
+  await withRole(db, 'app', { settings: { 'app.user_id': 1 } }, async (tx) => {
+    await expectRows(tx, 'documents').toEqual([{ id: 1 }]);
+    await expectDenied(tx, 'DELETE FROM documents');
+  });
+  return (await runExpectations(db, expectations)).failed;
+}
 `,
     );
     writeFileSync(
@@ -117,6 +133,9 @@ export default access;
     expect([applied.code, applied.stderr]).toEqual([0, '']);
     const checked = await cli('check');
     expect([checked.code, checked.stderr]).toEqual([0, '']);
+    const tested = await cli('test');
+    expect([tested.code, tested.stderr]).toEqual([0, '']);
+    expect(tested.stdout).toMatch(/^1 expectation: 1 passed, 0 failed/);
 
     // What the database enforces now: the application role sees its own row only.
     const session = await db.pool.connect();
