@@ -184,3 +184,13 @@ describe('template errors', () => {
     expect(() => tenantIsolation([], { column: 'tenant_id', setting: 'app.tenant_id' })).toThrow(/non-empty list/);
   });
 });
+
+describe('readOnly and the lockout warning', () => {
+  it("its no-write fences are not unreachable policies: they are for the commands the role never gets", async () => {
+    const p = await plan(db.pool, defineAccess({ roles: [r.tp_reader], tables: [readOnly('catalog', r.tp_reader)] }));
+    expect(p.diagnostics.filter((d) => d.code === 'POLICY_UNREACHABLE')).toEqual([]);
+    // Without the SELECT grant, the reading policy is still warned about.
+    const withoutGrant = await plan(db.pool, defineAccess({ roles: [r.tp_reader], tables: [table('catalog', { policies: [policy('read_only', { for: 'SELECT', to: r.tp_reader, using: 'true' })] })] }));
+    expect(withoutGrant.diagnostics.filter((d) => d.code === 'POLICY_UNREACHABLE').map((d) => d.message)).toEqual([expect.stringContaining('"read_only" on "public"."catalog" (SELECT)')]);
+  });
+});

@@ -76,6 +76,8 @@ export function unreachablePolicies(
   const read = new Set<string>();
   const byRole = new Map<string, { named: string[]; count: number; unmanaged: boolean }>();
   for (const p of policies) {
+    // A RESTRICTIVE policy that refuses everything (readOnly's no-write fences) is there for commands the role should never get: without the privilege it is as meant.
+    if (!p.permissive && isFalse(p.using) && isFalse(p.withCheck)) continue;
     const key = qualifiedKey({ schema: p.schema, name: p.table });
     const table = catalog.tables.get(key);
     if (!table) continue;
@@ -110,4 +112,9 @@ export function unreachablePolicies(
       message: `${count} polic${count > 1 ? 'ies' : 'y'} for role ${quoteIdent(role)} can never apply, because after this plan the role has no privilege for the command on the table (granted directly or to PUBLIC; a privilege it inherits from a role it is a member of is not seen here): ${listed}. PostgreSQL checks privileges before policies: ${fix}.`,
     };
   });
+}
+
+/** A clause that is the constant false (or absent, which a refusing fence's other clause may be). */
+function isFalse(text: string | null): boolean {
+  return text === null || /^\(*\s*false\s*\)*$/i.test(text);
 }
