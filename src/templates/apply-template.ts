@@ -2,11 +2,11 @@
  * What every template shares: adding its policies and grants to the table
  * it is applied to, columns named by key, and the grants its commands need.
  */
-import { grant as grantOf, table } from '../declare/builders.js';
+import { grant as grantOf, policy, table } from '../declare/builders.js';
 import type { ExpressionInput, GrantDeclaration, PolicyDeclaration, TableDeclaration, TableOptions } from '../declare/declarations.js';
 import { columnReference } from '../declare/table-source.js';
 import { PgAccessError } from '../errors.js';
-import type { RowCommand, TemplateTarget } from './template-types.js';
+import { ROW_COMMANDS, type RowCommand, type TemplateTarget } from './template-types.js';
 
 function isTableDeclaration(value: unknown): value is TableDeclaration {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'table' && 'options' in value;
@@ -50,13 +50,30 @@ export function commandGrants(commands: readonly RowCommand[], to: readonly stri
   return roles.length ? [grantOf(commands, { to: roles })] : [];
 }
 
+/**
+ * One predicate as policies for `commands`: with all four, one FOR ALL
+ * policy (USING and WITH CHECK); otherwise one per command, named
+ * `<name>_<command>`, each with the clauses PostgreSQL takes for it.
+ */
+export function rowPolicies<T>(name: string, commands: readonly RowCommand[], to: readonly string[] | undefined, predicate: ExpressionInput<T>): PolicyDeclaration<T>[] {
+  const common = to ? { to } : {};
+  if (commands.length === 4) return [policy<T>(name, { ...common, using: predicate, withCheck: predicate })];
+  return commands.map((command) =>
+    policy<T>(`${name}_${command.toLowerCase()}`, {
+      ...common,
+      for: command,
+      ...(command !== 'INSERT' ? { using: predicate } : {}),
+      ...(command === 'INSERT' || command === 'UPDATE' ? { withCheck: predicate } : {}),
+    }),
+  );
+}
+
 /** The commands option: each a row command, none twice; left out, all four. */
 export function commandList(commands: readonly RowCommand[] | undefined, where: string): readonly RowCommand[] {
-  if (commands === undefined) return ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
+  if (commands === undefined) return ROW_COMMANDS;
   const list = Array.isArray(commands) ? commands : [commands];
-  const allowed = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
   for (const c of list) {
-    if (!allowed.includes(c)) throw new PgAccessError('INVALID_DECLARATION', `${where}: commands lists ${JSON.stringify(c)}; allowed: ${allowed.join(', ')}.`);
+    if (!ROW_COMMANDS.includes(c)) throw new PgAccessError('INVALID_DECLARATION', `${where}: commands lists ${JSON.stringify(c)}; allowed: ${ROW_COMMANDS.join(', ')}.`);
   }
   if (list.length === 0 || new Set(list).size !== list.length) throw new PgAccessError('INVALID_DECLARATION', `${where}: commands must name each command once, at least one.`);
   return list as readonly RowCommand[];

@@ -1,11 +1,10 @@
-import { policy } from '../declare/builders.js';
-import type { ExpressionInput, PolicyDeclaration, TableDeclaration, TableInput } from '../declare/declarations.js';
+import type { ExpressionInput, TableDeclaration, TableInput } from '../declare/declarations.js';
 import { checkOptionKeys } from '../declare/option-keys.js';
 import { describeTable } from '../declare/describe-table.js';
 import { columnReference } from '../declare/table-source.js';
 import { PgAccessError } from '../errors.js';
 import { quoteIdent, quoteQualified } from '../render/sql/quote.js';
-import { commandGrants, commandList, onTable, roleList } from './apply-template.js';
+import { commandGrants, commandList, onTable, roleList, rowPolicies } from './apply-template.js';
 import { sessionValueSql } from './session-value.js';
 import type { ColumnKey, RowCommand, SessionValue, TemplateTarget } from './template-types.js';
 
@@ -55,17 +54,6 @@ export function membershipCheck<T, V>(target: TemplateTarget<T>, options: Member
   };
   const commands = commandList(options.commands, where);
   const to = roleList(options.to);
-  const common = { ...(to ? { to } : {}) };
-  const policies: PolicyDeclaration<T>[] =
-    commands.length === 4
-      ? [policy<T>(name, { ...common, using: isMember, withCheck: isMember })]
-      : commands.map((command) =>
-          policy<T>(`${name}_${command.toLowerCase()}`, {
-            ...common,
-            for: command,
-            ...(command !== 'INSERT' ? { using: isMember } : {}),
-            ...(command === 'INSERT' || command === 'UPDATE' ? { withCheck: isMember } : {}),
-          }),
-        );
+  const policies = rowPolicies<T>(name, commands, to, isMember);
   return onTable(target, { policies, grants: commandGrants(commands, to, options.grant, where) });
 }

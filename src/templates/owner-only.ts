@@ -1,7 +1,6 @@
-import { policy } from '../declare/builders.js';
-import type { PolicyDeclaration, TableDeclaration, TableInput } from '../declare/declarations.js';
+import type { TableDeclaration, TableInput } from '../declare/declarations.js';
 import { checkOptionKeys } from '../declare/option-keys.js';
-import { columnEquals, commandGrants, commandList, onTable, roleList } from './apply-template.js';
+import { columnEquals, commandGrants, commandList, onTable, roleList, rowPolicies } from './apply-template.js';
 import { sessionValueSql } from './session-value.js';
 import type { ColumnKey, RowCommand, SessionValue, TemplateTarget } from './template-types.js';
 
@@ -34,17 +33,6 @@ export function ownerOnly<T>(target: TemplateTarget<T>, options: OwnerOnlyOption
   const owns = columnEquals(options.column, sessionValueSql(options, where));
   const commands = commandList(options.commands, where);
   const to = roleList(options.to);
-  const common = { ...(to ? { to } : {}) };
-  const policies: PolicyDeclaration<T>[] =
-    commands.length === 4
-      ? [policy<T>(name, { ...common, using: owns, withCheck: owns })]
-      : commands.map((command) =>
-          policy<T>(`${name}_${command.toLowerCase()}`, {
-            ...common,
-            for: command,
-            ...(command !== 'INSERT' ? { using: owns } : {}),
-            ...(command === 'INSERT' || command === 'UPDATE' ? { withCheck: owns } : {}),
-          }),
-        );
+  const policies = rowPolicies<T>(name, commands, to, owns);
   return onTable(target, { policies, grants: commandGrants(commands, to, options.grant, where) });
 }
