@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   defineAccess,
   grant,
+  lint,
   membershipCheck,
   ownerOnly,
   plan,
@@ -192,5 +193,9 @@ describe('readOnly and the lockout warning', () => {
     // Without the SELECT grant, the reading policy is still warned about.
     const withoutGrant = await plan(db.pool, defineAccess({ roles: [r.tp_reader], tables: [table('catalog', { policies: [policy('read_only', { for: 'SELECT', to: r.tp_reader, using: 'true' })] })] }));
     expect(withoutGrant.diagnostics.filter((d) => d.code === 'POLICY_UNREACHABLE').map((d) => d.message)).toEqual([expect.stringContaining('"read_only" on "public"."catalog" (SELECT)')]);
+    // lint's unreachable-policy agrees on the applied fences (the round trip above left them in place).
+    const findings = (await lint(db.pool)).findings.filter((f) => f.rule === 'unreachable-policy').map((f) => f.object);
+    expect(findings.filter((o) => o.includes('read_only'))).toEqual([]);
+    expect((await lint(db.pool)).findings.map((f) => f.rule)).toContain('policy-always-true');
   });
 });

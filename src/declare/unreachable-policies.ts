@@ -2,7 +2,7 @@ import type { CatalogStructure } from '../introspect/catalog-snapshot.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { relationKey, type Grant } from '../model/grant.js';
 import { membershipGraph, reachableRoles, type MembershipEdge } from '../model/membership.js';
-import type { Policy, PolicyCommand } from '../model/policy.js';
+import { refusesEverything, type Policy, type PolicyCommand } from '../model/policy.js';
 import { qualifiedKey } from '../model/qualified-name.js';
 import { quoteIdent, quoteQualified } from '../render/sql/quote.js';
 
@@ -77,7 +77,7 @@ export function unreachablePolicies(
   const byRole = new Map<string, { named: string[]; count: number; unmanaged: boolean }>();
   for (const p of policies) {
     // A RESTRICTIVE policy that refuses everything (readOnly's no-write fences) is there for commands the role should never get: without the privilege it is as meant.
-    if (!p.permissive && isFalse(p.using) && isFalse(p.withCheck)) continue;
+    if (refusesEverything(p)) continue;
     const key = qualifiedKey({ schema: p.schema, name: p.table });
     const table = catalog.tables.get(key);
     if (!table) continue;
@@ -114,7 +114,3 @@ export function unreachablePolicies(
   });
 }
 
-/** A clause that is the constant false (or absent, which a refusing fence's other clause may be). */
-function isFalse(text: string | null): boolean {
-  return text === null || /^\(*\s*false\s*\)*$/i.test(text);
-}

@@ -38,3 +38,13 @@ export function commandAllowsUsing(command: PolicyCommand): boolean {
 export function commandAllowsWithCheck(command: PolicyCommand): boolean {
   return command !== 'SELECT' && command !== 'DELETE';
 }
+
+/**
+ * A RESTRICTIVE policy whose clauses are the constant false (readOnly's
+ * no-write fences): it refuses every row, so it is meant for commands the
+ * role should never get, and lacking the privilege is no mistake.
+ */
+export function refusesEverything(p: Pick<Policy, 'permissive' | 'using' | 'withCheck'>): boolean {
+  const isFalse = (text: string | null) => text === null || /^\(*\s*false\s*\)*$/i.test(text);
+  return !p.permissive && isFalse(p.using) && isFalse(p.withCheck);
+}

@@ -1,5 +1,6 @@
 import type { LintRule } from '../lint-rule.js';
 import { policyName } from '../lint-rule.js';
+import { refusesEverything } from '../../model/policy.js';
 
 /**
  * A policy no role ever reaches: for every role it applies to (its roles,
@@ -26,6 +27,8 @@ export const unreachablePolicy: LintRule = {
     return catalog.policies
       .filter((p) => {
         if (rlsOff.has(`${p.schema}\0${p.table}`)) return false;
+        // A fence that refuses every row (readOnly's no-write policies) is meant for commands nobody it names holds.
+        if (refusesEverything(p)) return false;
         const commands = p.command === 'ALL' ? ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] : [p.command];
         return !commands.some((command) => reached.has(`${p.schema}\0${p.table}\0${p.name}\0${command}`));
       })
