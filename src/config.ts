@@ -28,6 +28,8 @@ export interface PgAccessConfig {
   readonly test?: {
     /** SQL files (fixture rows) run first as the connecting user, relative to the config. */
     readonly seed?: string | readonly string[];
+    /** For `pg-access test --pglite`: SQL files that create the tables (a schema dump, the migrations), run on a fresh PGlite before the declaration is applied. */
+    readonly schema?: string | readonly string[];
     readonly expect: readonly AccessExpectation[];
   };
 }

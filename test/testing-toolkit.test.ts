@@ -202,6 +202,23 @@ export default defineAccess({ roles: [${JSON.stringify(r.tk_user)}], tables: [ow
     expect((await db.query('SELECT count(*)::int AS n FROM notes')).rows[0].n).toBe(0);
   });
 
+  it('--pglite: the schema, the declaration applied and the expectations on PGlite in the CLI process, no server', async () => {
+    const role = JSON.stringify(r.tk_user);
+    writeFileSync(path.join(dir, 'schema.sql'), SCHEMA);
+    const expectations = `[{ role: ${role}, settings: { 'app.user_id': 1 }, table: 'notes', command: 'SELECT', rows: 1 }, { role: ${role}, settings: { 'app.user_id': 1 }, table: 'notes', command: 'INSERT', values: { id: 7, owner_id: 2 }, allowed: false }, { role: ${role}, table: 'news', command: 'SELECT', rows: 2 }]`;
+    writeFileSync(path.join(dir, 'pg-access.config.ts'), config(expectations).replace(`test: { seed: './seed.sql'`, `test: { schema: './schema.sql', seed: './seed.sql'`));
+    const lite = await run(['--pglite']);
+    expect(lite.stderr).toBe('');
+    expect(lite.code).toBe(1);
+    expect(lite.stdout).toMatch(/^3 expectations: 2 passed, 1 failed/);
+    expect(lite.stdout).toMatch(/FAIL\s+3\s+\S+\s+-\s+"public"."news"\s+SELECT\s+sees 2 rows\s+sees 1 row/);
+    expect((await run(['--pglite', '--url', db.url])).code).toBe(2);
+    writeFileSync(path.join(dir, 'pg-access.config.ts'), config(expectations));
+    const noSchema = await run(['--pglite']);
+    expect(noSchema.code).toBe(2);
+    expect(noSchema.stderr).toContain("--pglite starts from an empty database: name the SQL that creates your tables in pg-access.config.ts, test: { schema: './schema.sql', ... }.");
+  });
+
   it('a bad expectation or a config without test is exit 2, naming it', async () => {
     writeFileSync(path.join(dir, 'pg-access.config.ts'), config(`[{ role: 'x', table: 'notes', command: 'SELECT', allowed: true, rows: 1 }]`));
     const bad = await run([]);

@@ -9,6 +9,7 @@ export default defineConfig({
   url: process.env.DATABASE_URL,
   // `pg-access test`: each expectation is tried as its role after the seed, in a transaction rolled back at the end.
   test: {
+    schema: './setup.sql', // for `pg-access test --pglite`: the tables, on a fresh in-process database
     seed: './seed.sql',
     expect: [
       { name: 'own rows', role: app, settings: as(1, 1), table: 'documents', command: 'SELECT', rows: 1 },

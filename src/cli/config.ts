@@ -171,11 +171,13 @@ function validateConfig(config: unknown, shown: string): asserts config is PgAcc
 function validateTest(value: unknown, fail: (message: string) => never): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`"test" must be an object: { seed?: './seed.sql', expect: [{ role, settings, table, command, allowed | rows }] }.`);
   const t = value as Record<string, unknown>;
-  const unknownKeys = Object.keys(t).filter((k) => k !== 'seed' && k !== 'expect');
-  if (unknownKeys.length) fail(`test: unknown option${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((k) => `"${k}"`).join(', ')}; allowed: seed, expect.`);
+  const unknownKeys = Object.keys(t).filter((k) => k !== 'seed' && k !== 'expect' && k !== 'schema');
+  if (unknownKeys.length) fail(`test: unknown option${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((k) => `"${k}"`).join(', ')}; allowed: schema, seed, expect.`);
   if (!Array.isArray(t.expect)) fail('test.expect must be a list of expectations: [{ role, settings, table, command, allowed | rows }].');
-  const seeds = typeof t.seed === 'string' ? [t.seed] : t.seed;
-  if (seeds !== undefined && (!Array.isArray(seeds) || seeds.some((s) => typeof s !== 'string' || s === ''))) fail('test.seed must be an SQL file path or a list of them.');
+  for (const key of ['seed', 'schema'] as const) {
+    const files = typeof t[key] === 'string' ? [t[key]] : t[key];
+    if (files !== undefined && (!Array.isArray(files) || files.some((s) => typeof s !== 'string' || s === ''))) fail(`test.${key} must be an SQL file path or a list of them.`);
+  }
 }
 
 function validateCredentials(value: unknown, fail: (message: string) => never): asserts value is DbCredentials {

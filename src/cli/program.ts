@@ -110,6 +110,7 @@ export function buildProgram(ctx: CliContext, version: string, done: (code: Exit
     .option('--json', 'print the results and the coverage as JSON (version 1)')
     .option('--all', 'list the passing expectations too')
     .option('--require-coverage', 'exit 1 when a declared policy command is exercised by no expectation')
+    .option('--pglite', "run on PGlite in this process (the project's @electric-sql/pglite): test.schema, then the declaration applied, then the expectations; no server needed")
     .action(async (options) => done(await testCommand(ctx, options)));
 
   return program;
