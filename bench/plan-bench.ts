@@ -24,7 +24,7 @@
  * The server is chosen so that a pg_dump can read it (bench/choose-server.ts).
  * It prints figures and the targets of issue 4 next to them; it asserts
  * nothing. BENCH_SKIP_TOOLS=1 leaves out the other tools (and the copies),
- * BENCH_SKIP_RUNTIME=1 the policy runtime cost. See bench/lock-impact.ts for
+ * BENCH_SKIP_RUNTIME=1 the policy runtime cost, BENCH_SKIP_TESTING=1 the cost of a hundred access expectations. See bench/lock-impact.ts for
  * what the plan's locks do to concurrent readers. BENCH_CPU_PROF=1 also
  * records a CPU profile of each measuring process and prints where the time goes.
  * BENCH_MEASURE_UNDER_TSX=1 measures under tsx instead of compiled JavaScript.
@@ -49,6 +49,7 @@ import { prepareMeasuringChild, type MeasuringChild } from './compiled-child.js'
 import type { MeasureRequest, MeasureResult, PlanRun } from './measure-plan.js';
 import { migraStartup } from './migra-diff.js';
 import { runPolicyRuntimeCost } from './policy-runtime-cost.js';
+import { runExpectationsCost } from './expectations-cost.js';
 import { formatNumber, formatSummary, renderTable, summarize, type Summary } from './report-table.js';
 import { ToolComparison, type ComparisonDatabases, type ToolFigures } from './tool-comparison.js';
 import { printIssueTargets, printToolComparison } from './tool-comparison-report.js';
@@ -421,6 +422,7 @@ async function main(): Promise<void> {
 
   // Its own server: nothing of the plan benchmark's databases is left to disturb it.
   if (process.env.BENCH_SKIP_RUNTIME !== '1') await runPolicyRuntimeCost();
+  if (process.env.BENCH_SKIP_TESTING !== '1') await runExpectationsCost();
   console.log(pc.dim(`\nnpm run bench: ${formatNumber((performance.now() - started) / 1000, 0)} s in all`));
 }
 
