@@ -6,11 +6,13 @@
  * roles' other privileges left alone, enforcement as the API roles.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineAccess, neon, ownerOnly, plan, policy, publicRead, supabase, table } from '../src/index.js';
+import pg from 'pg';
+import { apply, check, defineAccess, neon, ownerOnly, plan, policy, publicRead, supabase, table } from '../src/index.js';
 import { expectCanSee, expectCannotSee, expectDenied, expectRows, withRole } from '../src/testing/index.js';
 import { accessSnapshot, runStatements } from './support/catalog.js';
 import { runUnderCorpusLock, supabaseShim } from './support/corpus.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { createTestDatabase, quoteIdent, type TestDatabase } from './support/database.js';
+import { createRoles } from './support/roles.js';
 
 const sb = supabase();
 const U1 = '00000000-0000-0000-0000-000000000001';
@@ -100,6 +102,51 @@ describe('supabase()', () => {
     await withRole(db.pool, sb.serviceRole, async (tx) => {
       await expectCanSee(tx, 'todos', { id: 2 });
     });
+  });
+
+  it("storage's tables are declared without owning them: plan and check need no ownership; apply needs only membership in Storage's owner role", async () => {
+    const r = await createRoles('sb_planner', 'sb_deployer');
+    try {
+      await db.admin.query(`ALTER ROLE ${quoteIdent(r.sb_planner)} LOGIN; ALTER ROLE ${quoteIdent(r.sb_deployer)} LOGIN; GRANT supabase_storage_admin TO ${quoteIdent(r.sb_deployer)}`);
+      // Both read the schemas the policies name (the planner checks the expressions, as PostgreSQL would create them).
+      await db.query(`GRANT USAGE ON SCHEMA storage, auth TO ${quoteIdent(r.sb_planner)}, ${quoteIdent(r.sb_deployer)}`);
+      // storage.objects' whole policy set: the files policies of the declaration above, and one more.
+      const storageOnly = defineAccess({
+        roles: [...sb.roles],
+        tables: [
+          ownerOnly(sb.storage.objects, { column: 'owner_id', ...sb.jwt('sub'), to: sb.authenticated, grant: false, name: 'own_files', commands: ['SELECT', 'DELETE'] }),
+          ownerOnly(sb.storage.objects, { column: 'owner_id', ...sb.jwt('sub'), to: sb.authenticated, grant: false, name: 'own_avatars', commands: ['UPDATE'] }),
+        ],
+      });
+      const as = async (role: string) => {
+        const url = new URL(db.url);
+        url.username = role;
+        url.password = '';
+        const client = new pg.Client({ connectionString: url.toString() });
+        await client.connect();
+        return client;
+      };
+      const planner = await as(r.sb_planner);
+      try {
+        const p = await plan(planner, storageOnly);
+        expect(p.operations.map((o) => o.description)).toContain('create policy "own_avatars_update" on storage.objects');
+        expect(p.operations.filter((o) => o.op.kind !== 'create-policy' || !o.description.endsWith(' on storage.objects'))).toEqual([]);
+        await expect(apply(planner, storageOnly)).rejects.toThrow(/must be owner of table objects/);
+      } finally {
+        await planner.end();
+      }
+      const deployer = await as(r.sb_deployer);
+      try {
+        await apply(deployer, storageOnly);
+        expect((await check(deployer, storageOnly)).inSync).toBe(true);
+      } finally {
+        await deployer.end();
+      }
+      await db.query('DROP POLICY own_avatars_update ON storage.objects');
+    } finally {
+      await db.query(`REVOKE ALL ON SCHEMA storage, auth FROM ${quoteIdent(r.sb_planner)}, ${quoteIdent(r.sb_deployer)}`);
+      await r.drop();
+    }
   });
 
   it("with grants: 'managed', the API roles' privileges on declared tables are exactly the declared ones (and the plan warns about what that leaves unreachable)", async () => {
