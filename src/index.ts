@@ -68,7 +68,7 @@ export { sqlComment, transactionScript, migrationTimestamp } from './render/migr
 export { jsTemplateLiteral, jsComment } from './render/migration/js-literal.js';
 export { registerTableSource, type TableSource, type TableFacts } from './declare/table-source.js';
 export { readPrismaSchema, type PrismaSchema, type PrismaModel } from './integrations/prisma/prisma-schema.js';
-export { EnableRls, ForceRls, GrantPermissions, RlsPolicy } from './integrations/decorators/access-decorators.js';
+export { EnableRls, ForceRls, GrantPermissions, RlsPolicy, RlsTemplate, type EntityTemplate } from './integrations/decorators/access-decorators.js';
 export { typeormAccess, type TypeormDataSourceLike } from './integrations/typeorm/typeorm-access.js';
 export { mikroOrmAccess, type MikroOrmLike } from './integrations/mikro-orm/mikro-orm-access.js';
 export type * from './model/index.js';

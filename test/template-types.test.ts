@@ -5,7 +5,7 @@
  * At run time the same declarations render the database's column names.
  */
 import { describe, expect, it } from 'vitest';
-import { columnReference, membershipCheck, onTable, ownerOnly, policy, publicRead, supabase, table, tenantIsolation, type ColumnKey, type PrismaModel, type TableDeclaration, type TableInput } from '../src/index.js';
+import { columnReference, RlsTemplate, membershipCheck, onTable, ownerOnly, policy, publicRead, supabase, table, tenantIsolation, type ColumnKey, type PrismaModel, type TableDeclaration, type TableInput } from '../src/index.js';
 import { collectStructure } from '../src/declare/collect-declaration.js';
 import { defineAccess } from '../src/index.js';
 import { drizzleTables as d } from './support/template-tables.js';
@@ -18,7 +18,16 @@ declare const prismaDoc: PrismaModel<'id' | 'ownerId'>;
 
 const sb = supabase();
 
+class EntityDoc {
+  id!: number;
+  ownerId!: number;
+}
+
 export const typed = [
+  // TypeORM/MikroORM entities: @RlsTemplate<E> gives the template the entity's properties as column keys.
+  RlsTemplate<EntityDoc>((t) => ownerOnly(t, { column: 'ownerId', setting: 'app.user_id' })),
+  // @ts-expect-error owner_id is the column's name, not a property of the entity
+  RlsTemplate<EntityDoc>((t) => ownerOnly(t, { column: 'owner_id', setting: 'app.user_id' })),
   ownerOnly(d.docs, { column: 'ownerId', setting: 'app.user_id' }),
   // @ts-expect-error a Drizzle table is keyed by its properties: owner_id is the database name, not a key
   ownerOnly(d.docs, { column: 'owner_id', setting: 'app.user_id' }),

@@ -51,7 +51,7 @@ describe('TypeORM entities', () => {
       { experimentalDecorators: true },
       `import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import pg from 'pg';
-import { apply, check, defineAccess, EnableRls, GrantPermissions, RlsPolicy, typeormAccess } from PG_ACCESS;
+import { apply, check, defineAccess, EnableRls, GrantPermissions, publicRead, RlsPolicy, RlsTemplate, typeormAccess } from PG_ACCESS;
 
 const role = process.env.ROLE!;
 
@@ -59,6 +59,8 @@ const role = process.env.ROLE!;
 @EnableRls()
 @GrantPermissions('SELECT', { to: role })
 @RlsPolicy<Note>({ name: 'mine', for: 'SELECT', to: role, using: (t) => \`\${t.authorId} = current_setting('app.uid')::int\` })
+// A template on the entity, its column typed by the entity's properties (t.body is the column "body").
+@RlsTemplate<Note>((t) => publicRead(t, { to: role, where: (c) => \`\${c.body} = 'a'\`, name: 'public_a' }))
 class Note {
   @PrimaryGeneratedColumn() id!: number;
   @Column('int', { name: 'author_id' }) authorId!: number;
@@ -77,7 +79,9 @@ await pool.end();
     const out = JSON.parse(run.stdout);
     expect(out).toMatchObject({ initialized: false, inSync: true });
     expect(out.applied).toContain('create policy "mine" on public.note');
-    expect(await seenBy('SELECT body FROM public.note')).toEqual(['b']);
+    expect(out.applied).toContain('create policy "public_a" on public.note');
+    // Its own row, and the row the template's policy shows everyone.
+    expect(await seenBy('SELECT body FROM public.note ORDER BY 1')).toEqual(['a', 'b']);
   });
 
   it('TC39 decorators on a class mapped by an EntitySchema; a decorated class TypeORM does not know is an error naming it', async () => {

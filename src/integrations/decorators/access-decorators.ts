@@ -6,6 +6,7 @@
  *   @EnableRls()
  *   @GrantPermissions(['SELECT', 'INSERT'], { to: 'app_user' })
  *   @RlsPolicy<Document>({ name: 'own', to: 'app_user', using: (t) => `${t.ownerId} = ...` })
+ *   @RlsTemplate<Document>((t) => tenantIsolation([t], { column: 'tenantId', setting: 'app.tenant_id' }))
  *   class Document { ... }
  *
  * Each decorator works as a TypeScript `experimentalDecorators` class
@@ -15,13 +16,18 @@
  * typeormAccess(dataSource) / mikroOrmAccess(orm) reads them.
  */
 import { grant, policy } from '../../declare/builders.js';
-import type { ColumnMap, GrantDeclaration, PolicyDeclaration, PolicyOptions } from '../../declare/declarations.js';
+import type { ColumnMap, GrantDeclaration, PolicyDeclaration, PolicyOptions, TableDeclaration } from '../../declare/declarations.js';
 
 export interface EntityAccess {
   rls?: true | 'force';
   readonly policies: PolicyDeclaration[];
   readonly grants: GrantDeclaration[];
+  /** @RlsTemplate functions: each gets the entity's table and returns what a template returns. */
+  readonly templates: EntityTemplate<any>[];
 }
+
+/** A template applied to an entity: gets its table (columns typed by the entity's properties), returns table declarations. */
+export type EntityTemplate<E> = (table: TableDeclaration<ColumnMap<E>>) => TableDeclaration<any> | readonly TableDeclaration<any>[];
 
 // Class → its declarations, in the order the decorators ran (bottom up).
 const declared = new Map<Function, EntityAccess>();
@@ -34,7 +40,7 @@ function onClass(update: (access: EntityAccess) => void): ClassDecorator {
       throw new TypeError('pg-access entity decorators (@EnableRls, @ForceRls, @RlsPolicy, @GrantPermissions) go on classes.');
     }
     let access = declared.get(target);
-    if (!access) declared.set(target, (access = { policies: [], grants: [] }));
+    if (!access) declared.set(target, (access = { policies: [], grants: [], templates: [] }));
     update(access);
   };
 }
@@ -54,6 +60,17 @@ export function RlsPolicy<E = any>(options: PolicyOptions<ColumnMap<E>> & { read
   const { name, ...rest } = options;
   const declaration = policy<ColumnMap<E>>(name, rest);
   return onClass((a) => void a.policies.unshift(declaration));
+}
+
+/**
+ * A template (ownerOnly, tenantIsolation, ...) applied to the entity's
+ * table, its column keys typed by the entity's properties:
+ *
+ *   @RlsTemplate<Document>((t) => ownerOnly(t, { column: 'ownerId', setting: 'app.user_id', to: 'app_user' }))
+ */
+export function RlsTemplate<E = any>(template: EntityTemplate<E>): ClassDecorator {
+  if (typeof template !== 'function') throw new TypeError('@RlsTemplate takes a function of the entity\'s table, e.g. @RlsTemplate<Doc>((t) => ownerOnly(t, { column: \'ownerId\', ... })).');
+  return onClass((a) => void a.templates.unshift(template));
 }
 
 /** GRANT on the entity's table, as grant(privileges, { to }). */

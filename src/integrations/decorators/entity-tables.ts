@@ -29,9 +29,12 @@ export function decoratedTables(brand: symbol, known: ReadonlyMap<unknown, Entit
       `${unknown.map((c) => `class ${c.name}`).join(', ')} ${many ? 'carry' : 'carries'} pg-access decorators but ${many ? 'are not entities' : 'is not an entity'} ${unknownHint}: add ${many ? 'them' : 'it'} to its entities (with @Entity()), or remove the decorators.`,
     );
   }
-  return [...decoratedEntities()].map(([cls, access]) =>
-    table({ [brand]: true, ...known.get(cls)! }, { ...(access.rls ? { rls: access.rls } : {}), policies: access.policies, grants: access.grants }),
-  );
+  return [...decoratedEntities()].flatMap(([cls, access]) => {
+    const entity = { [brand]: true, ...known.get(cls)! };
+    // Templates add entries for the same table object; entries of one table merge.
+    const templated = access.templates.flatMap((template) => template(table(entity) as TableDeclaration<any>));
+    return [table(entity, { ...(access.rls ? { rls: access.rls } : {}), policies: access.policies, grants: access.grants }), ...templated];
+  });
 }
 
 /** The table source of one ORM's branded entity tables. */
