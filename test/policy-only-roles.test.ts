@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, defineAccess, existingRole, grant, plan, policy, table } from '../src/index.js';
 import { asRole, createTestDatabase, quoteIdent, type TestDatabase } from './support/database.js';
 import { createRoles } from './support/roles.js';
+import { accessSnapshot, runStatements } from './support/catalog.js';
 
 let db: TestDatabase;
 let r: Awaited<ReturnType<typeof createRoles<'po_authenticated' | 'po_app'>>>;
@@ -118,6 +119,50 @@ describe('a role that only policies name', () => {
       expect((await unreachable(false)).sort()).toEqual([quoteIdent(r.po_app), quoteIdent(r.po_authenticated)].sort());
     } finally {
       await db.query(`REVOKE ${quoteIdent(r.po_app)} FROM ${quoteIdent(r.po_authenticated)}`);
+    }
+  });
+});
+
+describe("a role declared with grants: 'where-declared'", () => {
+  it('has exactly the declared privileges on the objects where it is granted something, keeps what it holds elsewhere unreported, and round-trips', async () => {
+    const r2 = await createRoles('wd_api');
+    const api = r2.wd_api;
+    try {
+      await db.query(`CREATE TABLE wd_one (id int, owner_id int); CREATE TABLE wd_two (id int, owner_id int); CREATE TABLE wd_other (id int);
+        INSERT INTO wd_one VALUES (1, 1), (2, 2); INSERT INTO wd_two VALUES (1, 1), (2, 2);
+        GRANT ALL ON wd_one, wd_two, wd_other TO ${quoteIdent(api)}`);
+      const held = async (t: string) =>
+        (await db.query(`SELECT privilege_type AS p FROM information_schema.role_table_grants WHERE grantee = $1 AND table_name = $2 ORDER BY 1`, [api, t])).rows.map((row) => row.p as string);
+      const all = await held('wd_two');
+      const access = (grantOnOne: boolean) =>
+        defineAccess({
+          roles: [existingRole(api, { grants: 'where-declared' })],
+          tables: [
+            table('wd_one', { policies: own(api), grants: grantOnOne ? [grant(['SELECT', 'DELETE'], { to: api })] : [] }),
+            // Policies only: its privileges here are the provider's, left alone (no lockout).
+            table('wd_two', { policies: own(api) }),
+          ],
+        });
+      const p = await plan(db.pool, access(true));
+      expect(p.operations.filter((o) => o.op.kind === 'grant' || o.op.kind === 'revoke').map((o) => o.description)).toEqual([`revoke INSERT, UPDATE, TRUNCATE, REFERENCES, TRIGGER on table public.wd_one from ${api}`]);
+      expect(p.diagnostics.map((d) => d.code)).not.toContain('POLICY_UNREACHABLE');
+      expect(p.diagnostics.map((d) => d.code)).not.toContain('UNMANAGED_GRANT');
+      const before = await accessSnapshot(db.pool);
+      await runStatements(db.pool, p.up);
+      expect(await held('wd_one')).toEqual(['DELETE', 'SELECT']);
+      expect(await held('wd_two')).toEqual(all);
+      expect(await held('wd_other')).toEqual(all);
+      expect((await plan(db.pool, access(true))).isEmpty).toBe(true);
+      const seen = await asRole(db.pool, api, { 'app.uid': '2' }, async (c) => ({ one: (await c.query('SELECT id FROM wd_one')).rows, two: (await c.query('DELETE FROM wd_two RETURNING id')).rows }));
+      expect(seen).toEqual({ one: [{ id: 2 }], two: [{ id: 2 }] });
+      // The documented limit: with its last grant there removed from the declaration, what it holds on wd_one is left as it is
+      // (pg-access cannot tell its own grants from the provider's); the plan's downgrade, or grants: 'managed', takes them away.
+      expect((await plan(db.pool, access(false))).operations.filter((o) => o.op.kind === 'revoke')).toEqual([]);
+      await runStatements(db.pool, p.down);
+      expect(await accessSnapshot(db.pool)).toEqual(before);
+    } finally {
+      await db.query('DROP TABLE wd_one, wd_two, wd_other');
+      await r2.drop();
     }
   });
 });
