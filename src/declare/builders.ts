@@ -68,11 +68,16 @@ export function defineAccess(input: AccessInput): AccessDeclaration {
   }
   // Selectors (tables(allIn(...)), ...) are kept apart: the plan expands them against the catalogs.
   const selectors: SelectorDeclaration[] = [];
-  const notSelector = <T>(entry: T | SelectorDeclaration): entry is T => !(isSelectorDeclaration(entry) && selectors.push(entry) > 0);
+  const withoutSelectors = <T>(list: readonly (T | SelectorDeclaration)[]): T[] =>
+    list.filter((entry): entry is T => {
+      if (!isSelectorDeclaration(entry)) return true;
+      selectors.push(entry);
+      return false;
+    });
   // A template applied to several tables gives a list: taken as its entries.
-  const tables = input.tables.flatMap((t) => (Array.isArray(t) ? t : [t])).filter(notSelector);
-  const sequences = (input.sequences ?? []).filter(notSelector);
-  const routines = (input.routines ?? []).filter(notSelector);
+  const tables = withoutSelectors(input.tables.flatMap((t) => (Array.isArray(t) ? t : [t])));
+  const sequences = withoutSelectors(input.sequences ?? []);
+  const routines = withoutSelectors(input.routines ?? []);
   return Object.freeze({
     kind: 'access',
     impliedGrants: input.impliedGrants ?? true,
