@@ -93,6 +93,8 @@ export interface AccessSpec {
   readonly defaultPrivileges: readonly DefaultPrivilegesSpec[];
   /** defineAccess({ impliedGrants: false }) when false (left out: true). */
   readonly impliedGrants?: boolean;
+  /** Listed roles declared existingRole(name, { grants: 'where-declared' }): managed only where granted something (drawn only where the property does not predict catalogs). */
+  readonly whereDeclared?: readonly ManagedRole[];
 }
 
 export interface AccessPair {

@@ -30,6 +30,12 @@ export interface ArbitraryOptions {
   readonly v16: boolean;
   /** The drift statements this server accepts (fixture.driftTemplates). */
   readonly drift: readonly string[];
+  /**
+   * Also draw roles declared with grants: 'where-declared'. Only for the
+   * properties that observe both states (statement by statement, audit):
+   * the round trip's catalog oracle does not model them.
+   */
+  readonly whereDeclared?: boolean;
 }
 
 /** Few names, so two declarations often share one (ALTER / recreate) and differ on others (create / drop); 'own' and 'Own' are two. */
@@ -181,6 +187,7 @@ export function accessSpecArbitrary(o: ArbitraryOptions): fc.Arbitrary<AccessSpe
       routines: fc.tuple(...FIXTURE_ROUTINES.map((r) => maybe(routineArbitrary(r)))).map((list) => list.filter((r): r is RoutineSpec => r !== undefined)),
       defaultPrivileges: fc.uniqueArray(defaultPrivilegesArbitrary(o.tablePrivileges), { maxLength: 2, selector: defaultPrivilegesKey }),
       impliedGrants: rarely(fc.constant(undefined), fc.constant(false), 5),
+      whereDeclared: o.whereDeclared ? rarely(fc.constant(undefined), fc.subarray([...MANAGED_ROLES], { minLength: 1 }), 3) : fc.constant(undefined),
     })
     .map((spec) => defined(spec));
 }

@@ -7,6 +7,7 @@
 import {
   defaultPrivileges,
   defineAccess,
+  existingRole,
   grant,
   policy,
   role,
@@ -165,7 +166,7 @@ export function toDeclaration(spec: AccessSpec, roles: RoleNames): AccessDeclara
         }),
       ]
     : [];
-  const listed = d.roles.map(resolve);
+  const listed = d.roles.map((w) => ((spec.whereDeclared as readonly string[] | undefined)?.includes(w.key) ? existingRole(roles[w.key], { grants: 'where-declared' }) : resolve(w)));
   return defineAccess({
     roles: d.memberFirst ? [...member, ...listed] : [...listed, ...member],
     ...(d.impliedGrants !== undefined ? { impliedGrants: d.impliedGrants } : {}),
@@ -222,7 +223,7 @@ export function describeSpec(spec: AccessSpec): string {
     (x) => `schema(${str(x.name)}, { grants: ${grants(x.grants, '    ')}${x.revokeFromPublic !== undefined ? `, revokeFromPublic: ${x.revokeFromPublic}` : ''} })`,
   );
   const member = d.member ? [`role(r.m, ${object(d.member as unknown as Record<string, unknown>)})`] : [];
-  const roles = d.roles.map(value);
+  const roles = d.roles.map((w) => ((spec.whereDeclared as readonly string[] | undefined)?.includes(w.key) ? `existingRole(${value(w)}, { grants: 'where-declared' })` : value(w)));
   const routines = d.routines.map((r) => {
     const options = [`grants: ${grants(r.options.grants, '    ')}`, ...(r.options.revokeFromPublic !== undefined ? [`revokeFromPublic: ${r.options.revokeFromPublic}`] : [])];
     return `routine(${str(r.signature)}, { ${options.join(', ')} })`;

@@ -125,7 +125,7 @@ it(
   async () => {
     const started = performance.now();
     // No shrinking: a pair takes seconds to check, and the failure shows the statement, the facts and both declarations.
-    await fc.assert(fc.asyncProperty(accessPairArbitrary({ tablePrivileges, v16, drift }), (pair) => stepThrough(pair)), {
+    await fc.assert(fc.asyncProperty(accessPairArbitrary({ tablePrivileges, v16, drift, whereDeclared: true }), (pair) => stepThrough(pair)), {
       seed: SEED,
       numRuns: RUNS,
       endOnFailure: true,
