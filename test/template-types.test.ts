@@ -2,12 +2,15 @@
  * Templates take column keys typed by the table they are applied to: each
  * `@ts-expect-error` below is a compile error that `npm run typecheck`
  * (run in CI) requires; were it accepted, the directive itself would fail.
- * At run time the same declarations render the database's column names.
+ * At run time they render the database's column names: a Drizzle-keyed
+ * declaration leaves the catalogs its plain-name twin asks for.
  */
-import { describe, expect, it } from 'vitest';
-import { columnReference, RlsTemplate, membershipCheck, onTable, ownerOnly, policy, publicRead, supabase, table, tenantIsolation, type ColumnKey, type PrismaModel, type TableDeclaration, type TableInput } from '../src/index.js';
-import { collectStructure } from '../src/declare/collect-declaration.js';
-import { defineAccess } from '../src/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { columnReference, defineAccess, RlsTemplate, membershipCheck, onTable, ownerOnly, plan, policy, publicRead, supabase, table, tenantIsolation, type ColumnKey, type PrismaModel, type TableDeclaration, type TableInput } from '../src/index.js';
+import { expectRows, withRole } from '../src/testing/index.js';
+import { runStatements } from './support/catalog.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { createRoles } from './support/roles.js';
 import { drizzleTables as d } from './support/template-tables.js';
 
 interface DB {
@@ -52,24 +55,48 @@ export const typed = [
   publicRead(d.posts, { where: (t) => t.published }),
 ];
 
+// At run time, keys render the database's column names: a Drizzle-keyed declaration applied, its plain-name twin plans nothing.
+let db: TestDatabase;
+let r: Awaited<ReturnType<typeof createRoles<'tt_user'>>>;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  r = await createRoles('tt_user');
+  await db.query(`CREATE TABLE docs (id int PRIMARY KEY, owner_id int NOT NULL, tenant_id int NOT NULL, body text);
+    CREATE TABLE team_members (team_id int, user_id int);
+    CREATE TABLE projects (id int PRIMARY KEY, team_id int, tenant_id int NOT NULL);
+    INSERT INTO docs VALUES (1, 1, 1, NULL), (2, 1, 1, 'deleted'), (3, 2, 1, NULL)`);
+});
+afterAll(async () => {
+  await db?.close();
+  await r?.drop();
+});
+
+const int = { type: 'int' } as const;
+
 describe('typed template columns', () => {
-  it('render the database names of the keys they are given', async () => {
-    const access = defineAccess({
-      roles: [],
+  it('render the database names of the keys they are given: the same catalogs as the plain names', async () => {
+    const keyed = defineAccess({
+      roles: [r.tt_user],
       tables: [
-        ownerOnly(d.docs, { column: 'ownerId', setting: 'app.user_id', type: 'int' }),
-        tenantIsolation([d.docs, d.projects], { column: 'tenantId', setting: 'app.tenant_id', type: 'int' }),
-        membershipCheck(d.projects, { via: d.teamMembers, column: 'teamId', memberColumn: 'userId', setting: 'app.user_id', type: 'int', commands: ['SELECT'] }),
+        ownerOnly(d.docs, { column: 'ownerId', setting: 'app.user_id', ...int, to: r.tt_user }),
+        tenantIsolation([d.docs, d.projects], { column: 'tenantId', setting: 'app.tenant_id', ...int }),
+        membershipCheck(d.projects, { via: d.teamMembers, column: 'teamId', memberColumn: 'userId', setting: 'app.user_id', ...int, commands: ['SELECT'] }),
       ],
     });
-    const collected = await (await collectStructure(access)).withPolicies();
-    const texts = collected.tables.flatMap((t) => t.policies.map((p) => `${t.name}.${p.name}: ${p.using}`));
-    expect(texts).toEqual([
-      `docs.owner_only: "owner_id" = (SELECT NULLIF(current_setting('app.user_id', true), '')::int)`,
-      `docs.tenant_isolation: "tenant_id" = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::int)`,
-      `projects.tenant_isolation: "tenant_id" = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::int)`,
-      `projects.member_access_select: EXISTS (SELECT 1 FROM "public"."team_members" pg_access_m WHERE pg_access_m."team_id" = "projects"."team_id" AND pg_access_m."user_id" = (SELECT NULLIF(current_setting('app.user_id', true), '')::int))`,
-    ]);
+    const named = defineAccess({
+      roles: [r.tt_user],
+      tables: [
+        ownerOnly('docs', { column: 'owner_id', setting: 'app.user_id', ...int, to: r.tt_user }),
+        tenantIsolation(['docs', 'projects'], { column: 'tenant_id', setting: 'app.tenant_id', ...int }),
+        membershipCheck('projects', { via: 'team_members', column: 'team_id', memberColumn: 'user_id', setting: 'app.user_id', ...int, commands: ['SELECT'] }),
+      ],
+    });
+    const p = await plan(db.pool, keyed);
+    expect(p.operations.length).toBeGreaterThan(0);
+    await runStatements(db.pool, p.up);
+    expect((await plan(db.pool, named)).operations.map((o) => o.description)).toEqual([]);
+    await withRole(db.pool, r.tt_user, { settings: { 'app.user_id': 1, 'app.tenant_id': 1 } }, (tx) => expectRows(tx, 'docs').toEqual([{ id: 1 }, { id: 2 }]));
+    await runStatements(db.pool, p.down);
   });
 });
 
@@ -79,10 +106,16 @@ describe('a template of your own', () => {
     return onTable(t, { policies: [policy<T>('hide_deleted', { as: 'restrictive', for: 'SELECT', using: (c) => `${columnReference(c, options.column)} IS NULL` })] });
   }
 
-  it('is typed and rendered like the built-in ones, on a Drizzle table and a plain name', async () => {
+  it('is typed like the built-in ones and enforced, on a Drizzle table and on a plain name', async () => {
     // @ts-expect-error not a column of the Drizzle table
     hideDeleted(d.docs, { column: 'deletedAt' });
-    const collected = await (await collectStructure(defineAccess({ roles: [], tables: [hideDeleted(d.docs, { column: 'body' }), hideDeleted('app.notes', { column: 'deleted_at' })] }))).withPolicies();
-    expect(collected.tables.map((t) => `${t.schema}.${t.name}: ${t.policies[0]!.using}`)).toEqual(['public.docs: "body" IS NULL', 'app.notes: "deleted_at" IS NULL']);
+    // "body" stands in for a deleted_at column: rows with a body are hidden.
+    for (const target of [d.docs, 'docs'] as const) {
+      const access = defineAccess({ roles: [r.tt_user], tables: [publicRead('docs', { to: r.tt_user }), typeof target === 'string' ? hideDeleted(target, { column: 'body' }) : hideDeleted(target, { column: 'body' })] });
+      const p = await plan(db.pool, access);
+      await runStatements(db.pool, p.up);
+      await withRole(db.pool, r.tt_user, (tx) => expectRows(tx, 'docs').toEqual([{ id: 1 }, { id: 3 }]));
+      await runStatements(db.pool, p.down);
+    }
   });
 });

@@ -11,6 +11,7 @@ import { collectRoles } from './collect-roles.js';
 import type { CollectedAccess, CollectedPolicy, CollectedSchema, CollectedTable } from './collected-access.js';
 import { checkDuplicatePolicies, checkIdentifier, checkRoles, describeValue, display } from './declaration-checks.js';
 import type { AccessDeclaration, PolicyDeclaration, TableDeclaration } from './declarations.js';
+import { COLUMN_NAMES } from './describe-table.js';
 import { parseTableName } from './table-name.js';
 import { loadTableSource, sourceOfPolicy, sourceOfTable, tableSources, type TableSource } from './table-source.js';
 
@@ -246,7 +247,4 @@ function isPolicyDeclaration(value: unknown): value is PolicyDeclaration {
   const v = value as Partial<PolicyDeclaration> | null;
   return typeof v === 'object' && v !== null && v.kind === 'policy' && typeof v.name === 'string';
 }
-
-/** For plain table names: t.owner_id renders "owner_id". Stateless, so one serves every table. */
-const COLUMN_NAMES: Record<string, string> = new Proxy({}, { get: (_target, prop) => (typeof prop === 'string' ? quoteIdent(prop) : undefined) });
 

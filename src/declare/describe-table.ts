@@ -9,7 +9,8 @@ export interface DescribedTable {
   readonly columns: unknown;
 }
 
-const QUOTED_COLUMNS: unknown = new Proxy({}, { get: (_t, key) => (typeof key === 'string' ? quoteIdent(key) : undefined) });
+/** For plain table names: t.owner_id renders "owner_id". Stateless, so one serves every table. */
+export const COLUMN_NAMES: Record<string, string> = new Proxy({}, { get: (_target, prop) => (typeof prop === 'string' ? quoteIdent(prop) : undefined) });
 
 /**
  * A 'schema.table' name, a front end's table (its ORM loaded on first use)
@@ -21,7 +22,7 @@ export async function describeTable(ref: unknown, where: string): Promise<Descri
   if (typeof table === 'string') {
     const parsed = parseTableName(table);
     if (!parsed) throw new Error(`${where}: ${JSON.stringify(table)} is not a table name; write 'schema.table' or 'table'`);
-    return { ...parsed, columns: QUOTED_COLUMNS };
+    return { ...parsed, columns: COLUMN_NAMES };
   }
   const source = sourceOfTable(table);
   if (typeof source === 'string') throw new Error(`${where}: the table ${source}`);

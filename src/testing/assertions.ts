@@ -70,12 +70,17 @@ export function expectRows(tx: RoleSession, table: TableRef, options: { where?: 
   };
 }
 
-/** The role sees at least one row of `table` matching `where`. */
-export async function expectCanSee(tx: RoleSession, table: TableRef, where: RowFilter): Promise<void> {
-  const t = await describeTable(table, 'expectCanSee()');
+/** How many rows of `table` matching `where` the role sees; a refused read is the error. */
+async function countSeen(tx: RoleSession, table: TableRef, where: RowFilter, what: string) {
+  const t = await describeTable(table, what);
   const params: unknown[] = [];
   const done = await attempt(tx, `SELECT count(*)::int AS n FROM ${quoteQualified(t.schema, t.name)}${whereClause(where, params)}`, params);
-  const seen = done.ok ? Number(done.result.rows[0]?.n) : 0;
+  return { t, done, seen: done.ok ? Number(done.result.rows[0]?.n) : 0 };
+}
+
+/** The role sees at least one row of `table` matching `where`. */
+export async function expectCanSee(tx: RoleSession, table: TableRef, where: RowFilter): Promise<void> {
+  const { t, done, seen } = await countSeen(tx, table, where, 'expectCanSee()');
   if (!done.ok || seen === 0) {
     await fail(tx, t.schema, t.name, 'SELECT', `expected ${describeSession(tx)} to see ${quoteQualified(t.schema, t.name)}${describeFilter(where)}, but ${done.ok ? 'it sees no such row' : `it is refused: ${done.error.message}`}`);
   }
@@ -83,10 +88,7 @@ export async function expectCanSee(tx: RoleSession, table: TableRef, where: RowF
 
 /** The role sees no row of `table` matching `where` (a refused read counts as seeing none). */
 export async function expectCannotSee(tx: RoleSession, table: TableRef, where: RowFilter): Promise<void> {
-  const t = await describeTable(table, 'expectCannotSee()');
-  const params: unknown[] = [];
-  const done = await attempt(tx, `SELECT count(*)::int AS n FROM ${quoteQualified(t.schema, t.name)}${whereClause(where, params)}`, params);
-  const seen = done.ok ? Number(done.result.rows[0]?.n) : 0;
+  const { t, seen } = await countSeen(tx, table, where, 'expectCannotSee()');
   if (seen > 0) await fail(tx, t.schema, t.name, 'SELECT', `expected ${describeSession(tx)} not to see ${quoteQualified(t.schema, t.name)}${describeFilter(where)}, but it sees ${seen} such row(s)`);
 }
 
